@@ -1,0 +1,30 @@
+"""Which blueprints and extensions the app mounts. One line per domain."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from flask import Flask
+
+BLUEPRINT_MODULES: tuple[str, ...] = (
+    "app.meta.routes",
+    "app.auth.routes",
+    "app.organizations.routes",
+    "app.members.routes",
+    "app.projects.routes",
+    "app.api_keys.routes",
+    "app.activity.routes",
+)
+
+# Modules exposing `register(app)` for non-blueprint wiring (edition resolvers, CLI, hooks).
+EXTENSION_MODULES: tuple[str, ...] = ("app.cli",)
+
+
+def register_blueprints(app: Flask) -> None:
+    for name in BLUEPRINT_MODULES:
+        app.register_blueprint(import_module(name).bp)
+
+
+def register_extensions(app: Flask) -> None:
+    for name in EXTENSION_MODULES:
+        import_module(name).register(app)

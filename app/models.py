@@ -1,0 +1,31 @@
+"""Imports every model module so metadata is complete (alembic, meta-tests).
+
+Add one import line per domain that defines models.
+"""
+
+from app.activity import models as activity_models
+from app.api_keys import models as api_key_models
+from app.auth import models as auth_models
+from app.members import models as member_models
+from app.organizations import models as organization_models
+from app.projects import models as project_models
+
+# Tables that are not tenant-owned on purpose; everything else must use a tenant mixin.
+GLOBAL_TABLES = frozenset(
+    {
+        "users",  # a user spans organizations
+        "user_sessions",  # belongs to a user
+        "organizations",  # the tenant itself
+        "personal_api_keys",  # belongs to a user; restrictions are checked per request
+    }
+)
+
+__all__ = [
+    "GLOBAL_TABLES",
+    "activity_models",
+    "api_key_models",
+    "auth_models",
+    "member_models",
+    "organization_models",
+    "project_models",
+]

@@ -1,0 +1,192 @@
+"""Tenant scope: the ORM guard that filters every query on tenant-owned models.
+
+A scope is entered once per request (after the principal's access is checked) or per
+job. Queries touching tenant-owned models without a scope fail closed. `unscoped()` is
+the one escape hatch for code that must cross tenants; grep for it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ForeignKey, event
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    declared_attr,
+    mapped_column,
+    with_loader_criteria,
+)
+
+
+class TenantScopeError(RuntimeError):
+    """A tenant-owned table was touched with no tenant scope: a bug, never user input."""
+
+
+@dataclass(frozen=True)
+class TenantScope:
+    organization_id: uuid.UUID
+    project_id: int | None = None
+
+
+_scope: ContextVar[TenantScope | None] = ContextVar("burrow_tenant_scope", default=None)
+_unscoped: ContextVar[bool] = ContextVar("burrow_unscoped", default=False)
+
+
+class OrganizationOwned:
+    """Rows owned by an organization."""
+
+    @declared_attr
+    def organization_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805
+        return mapped_column(
+            ForeignKey("organizations.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+
+
+class ProjectOwned:
+    """Rows owned by a project (all analytics data)."""
+
+    @declared_attr
+    def project_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(
+            ForeignKey("projects.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+
+
+def current_scope() -> TenantScope | None:
+    return _scope.get()
+
+
+def require_scope() -> TenantScope:
+    scope = _scope.get()
+    if scope is None:
+        raise TenantScopeError("no tenant scope is set")
+    return scope
+
+
+def require_project_id() -> int:
+    scope = require_scope()
+    if scope.project_id is None:
+        raise TenantScopeError("no project in the tenant scope")
+    return scope.project_id
+
+
+@contextmanager
+def tenant_scope(organization_id: uuid.UUID, project_id: int | None = None) -> Iterator[None]:
+    """Enter a tenant: every ORM query on tenant-owned models is filtered to it."""
+    token = _scope.set(TenantScope(organization_id, project_id))
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def set_request_scope(organization_id: uuid.UUID, project_id: int | None = None) -> None:
+    """Enter a scope for the rest of the request (reset by the teardown handler)."""
+    _scope.set(TenantScope(organization_id, project_id))
+
+
+def clear_scope() -> None:
+    _scope.set(None)
+    _unscoped.set(False)
+
+
+@contextmanager
+def unscoped() -> Iterator[None]:
+    """The one escape hatch: queries inside see every tenant. Use only where crossing is the job."""
+    token = _unscoped.set(True)
+    try:
+        yield
+    finally:
+        _unscoped.reset(token)
+
+
+def _tenant_mappers(state: ORMExecuteState) -> tuple[bool, bool]:
+    org = proj = False
+    for mapper in state.all_mappers:
+        org = org or issubclass(mapper.class_, OrganizationOwned)
+        proj = proj or issubclass(mapper.class_, ProjectOwned)
+    return org, proj
+
+
+def _guard(state: ORMExecuteState) -> None:
+    if _unscoped.get() or not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return
+    touches_org, touches_project = _tenant_mappers(state)
+    if not (touches_org or touches_project):
+        return
+    scope = _scope.get()
+    if scope is None or (touches_project and scope.project_id is None):
+        raise TenantScopeError("query on a tenant-owned model outside a tenant scope")
+    options: list[Any] = []
+    if touches_org:
+        org_id = scope.organization_id
+        options.append(
+            with_loader_criteria(
+                OrganizationOwned,
+                lambda cls: cls.organization_id == org_id,
+                include_aliases=True,
+                track_closure_variables=True,
+            )
+        )
+    if touches_project:
+        project_id = scope.project_id
+        options.append(
+            with_loader_criteria(
+                ProjectOwned,
+                lambda cls: cls.project_id == project_id,
+                include_aliases=True,
+                track_closure_variables=True,
+            )
+        )
+    state.statement = state.statement.options(*options)
+
+
+def _stamp_on_attach(_session: Session, obj: object) -> None:
+    """Rows take the scope active when they are added, so a later flush elsewhere is safe."""
+    scope = _scope.get()
+    if scope is None or _unscoped.get():
+        return
+    if isinstance(obj, OrganizationOwned):
+        _stamp(obj, "organization_id", scope.organization_id)
+    if isinstance(obj, ProjectOwned) and scope.project_id is not None:
+        _stamp(obj, "project_id", scope.project_id)
+
+
+def _check_new_rows(session: Session, _ctx: Any, _instances: Any) -> None:
+    """Fail closed: a new tenant row must know its tenant, and match the scope if one is set."""
+    scope = _scope.get()
+    for obj in session.new:
+        for mixin, attr in ((OrganizationOwned, "organization_id"), (ProjectOwned, "project_id")):
+            if not isinstance(obj, mixin):
+                continue
+            if getattr(obj, attr, None) is None:
+                raise TenantScopeError(f"{type(obj).__name__} created without a tenant")
+            if scope is not None and not _unscoped.get():
+                expected = scope.organization_id if attr == "organization_id" else scope.project_id
+                if expected is not None and getattr(obj, attr) != expected:
+                    raise TenantScopeError(f"{type(obj).__name__}.{attr} is another tenant's")
+
+
+def _stamp(obj: object, attr: str, value: object) -> None:
+    current = getattr(obj, attr, None)
+    if current is None:
+        setattr(obj, attr, value)
+    elif current != value:
+        raise TenantScopeError(f"{type(obj).__name__}.{attr} does not match the tenant scope")
+
+
+def install_guard() -> None:
+    """Register the ORM hooks on every Session (idempotent)."""
+    if not event.contains(Session, "do_orm_execute", _guard):
+        event.listen(Session, "do_orm_execute", _guard)
+        event.listen(Session, "before_attach", _stamp_on_attach)
+        event.listen(Session, "before_flush", _check_new_rows)

@@ -1,0 +1,1 @@
+"""Background work: queues, the one enqueue facade, the worker and the scheduler."""

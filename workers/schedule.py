@@ -1,0 +1,65 @@
+"""`python -m workers.schedule`: enqueue periodic jobs once per period, whatever runs it.
+
+Each entry fires at most once per period across every scheduler process: a Redis SET NX
+claims the period, and the job id names the period so a duplicate enqueue is a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from flask import Flask
+from redis import Redis
+
+from workers import queues
+from workers.enqueue import enqueue
+from workers.runner import worker_app
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    every_seconds: int
+    job: str
+    queue: str = queues.DEFAULT
+
+
+# One line per periodic job; each job crosses tenants itself, explicitly.
+SCHEDULE: list[Entry] = []
+_local_claims: set[str] = set()  # the embedded default has one scheduler and no Redis
+
+
+def due(app: Flask, now: float) -> list[str]:
+    """Enqueue every entry whose current period has not been claimed yet; return their names."""
+    redis: Redis | None = app.extensions.get("redis")
+    fired = []
+    with app.app_context():
+        for entry in SCHEDULE:
+            period = int(now // entry.every_seconds)
+            claim = f"schedule:{entry.name}:{period}"
+            if redis is not None and not redis.set(claim, "1", nx=True, ex=entry.every_seconds * 2):
+                continue
+            if redis is None:
+                if claim in _local_claims:
+                    continue
+                _local_claims.add(claim)
+            enqueue(entry.job, queue=entry.queue, job_id=f"{entry.name}-{period}")
+            fired.append(entry.name)
+    return fired
+
+
+def run_forever(tick_seconds: float = 30.0) -> None:
+    app = worker_app()
+    while True:
+        for name in due(app, time.time()):
+            log.info("scheduled %s", name)
+        time.sleep(tick_seconds)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    run_forever()
