@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 export UV_LINK_MODE := copy
 
-.PHONY: help install system-deps run test lint format typecheck migrate worker scheduler bench check
+.PHONY: help install system-deps node-deps run test lint format typecheck migrate worker scheduler bench check
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -18,7 +18,10 @@ install: ## Create .venv from uv.lock
 run: install ## Migrate, seed a demo, start API + worker on the embedded default (SQLite)
 	@bash scripts/run.sh
 
-test: system-deps install ## Run the whole test suite (starts throwaway Postgres and Redis)
+node-deps: ## npm packages the SDK tests drive (posthog-node, posthog-js)
+	@if [ -f tests/sdk/package-lock.json ]; then npm ci --prefix tests/sdk --no-audit --no-fund -s; fi
+
+test: system-deps install node-deps ## Run the whole test suite (starts throwaway Postgres and Redis)
 	@.venv/bin/pytest $(PYTEST_ARGS)
 
 lint: install ## ruff lint + format check, import contracts

@@ -6,8 +6,11 @@ Add one import line per domain that defines models.
 from app.activity import models as activity_models
 from app.api_keys import models as api_key_models
 from app.auth import models as auth_models
+from app.cohorts import models as cohort_models
+from app.events import models as event_models
 from app.members import models as member_models
 from app.organizations import models as organization_models
+from app.persons import models as person_models
 from app.projects import models as project_models
 
 # Tables that are not tenant-owned on purpose; everything else must use a tenant mixin.
@@ -25,6 +28,9 @@ __all__ = [
     "activity_models",
     "api_key_models",
     "auth_models",
+    "cohort_models",
+    "event_models",
+    "person_models",
     "member_models",
     "organization_models",
     "project_models",

@@ -1,0 +1,74 @@
+"""The event store (Postgres backend) and the definitions ingestion keeps up to date.
+
+Contract shared by ingestion (writes), insights and flags (read): columns may be added,
+never renamed or removed without a migration plan.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, utcnow
+from app.tenancy import ProjectOwned
+
+# SQLite only auto-increments INTEGER PRIMARY KEY, hence the variant on the BigInteger ids.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Event(ProjectOwned, Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("project_id", "uuid", name="uq_events_project_uuid"),
+        Index("ix_events_project_event_ts", "project_id", "event", "timestamp"),
+        Index("ix_events_project_ts", "project_id", "timestamp"),
+        Index("ix_events_project_distinct_ts", "project_id", "distinct_id", "timestamp"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    uuid: Mapped[uuid.UUID]
+    event: Mapped[str] = mapped_column(String(400))
+    distinct_id: Mapped[str] = mapped_column(String(200))
+    person_id: Mapped[
+        uuid.UUID | None
+    ]  # person at ingestion time; queries resolve via distinct ids
+    timestamp: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    elements_chain: Mapped[str] = mapped_column(Text, default="")
+    group0: Mapped[str] = mapped_column(String(400), default="")
+    group1: Mapped[str] = mapped_column(String(400), default="")
+    group2: Mapped[str] = mapped_column(String(400), default="")
+    group3: Mapped[str] = mapped_column(String(400), default="")
+    group4: Mapped[str] = mapped_column(String(400), default="")
+    person_mode: Mapped[str] = mapped_column(String(16), default="full")
+
+
+class EventDefinition(ProjectOwned, Base):
+    __tablename__ = "event_definitions"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(400))
+    volume_30_day: Mapped[int] = mapped_column(BigInteger, default=0)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PropertyDefinition(ProjectOwned, Base):
+    """A property name seen on events (type 1), persons (2) or groups (3, with index)."""
+
+    __tablename__ = "property_definitions"
+    __table_args__ = (UniqueConstraint("project_id", "type", "group_type_index", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(400))
+    type: Mapped[int] = mapped_column(default=1)
+    group_type_index: Mapped[int] = mapped_column(default=-1)
+    property_type: Mapped[str | None] = mapped_column(String(16))  # String/Numeric/Boolean/DateTime
+    volume: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
