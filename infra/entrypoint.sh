@@ -15,7 +15,7 @@ fi
 
 # Lets infra/healthcheck.py probe the right thing when Docker runs it without
 # arguments. /tmp is the only writable path; failure to write is not fatal.
-printf '%s\n' "$role" > /tmp/burrow-role 2>/dev/null || true
+printf '%s\n' "$role" > "${BURROW_ROLE_FILE:-/tmp/burrow-role}" 2>/dev/null || true
 
 case "$role" in
   web)

@@ -15,7 +15,8 @@ from pathlib import Path
 from redis import Redis
 from redis.exceptions import RedisError
 
-ROLE_FILE = Path("/tmp/burrow-role")  # noqa: S108 - written by entrypoint.sh, read-only FS elsewhere
+# Written by entrypoint.sh; /tmp is the only writable path in the container.
+ROLE_FILE = Path(os.environ.get("BURROW_ROLE_FILE", "/tmp/burrow-role"))  # noqa: S108
 
 
 def web_is_healthy() -> bool:
