@@ -8,10 +8,14 @@ from app.api_keys import models as api_key_models
 from app.auth import models as auth_models
 from app.cohorts import models as cohort_models
 from app.events import models as event_models
+from app.experiments import models as experiment_models
+from app.feature_flags import models as feature_flag_models
+from app.instance import models as instance_models
 from app.members import models as member_models
 from app.organizations import models as organization_models
 from app.persons import models as person_models
 from app.projects import models as project_models
+from app.telemetry import models as telemetry_models
 
 # Tables that are not tenant-owned on purpose; everything else must use a tenant mixin.
 GLOBAL_TABLES = frozenset(
@@ -20,6 +24,8 @@ GLOBAL_TABLES = frozenset(
         "user_sessions",  # belongs to a user
         "organizations",  # the tenant itself
         "personal_api_keys",  # belongs to a user; restrictions are checked per request
+        "instance_settings",  # instance-wide switches (telemetry), owned by no tenant
+        "telemetry_sent",  # what this instance reported, instance-wide aggregates only
     }
 )
 
@@ -30,8 +36,12 @@ __all__ = [
     "auth_models",
     "cohort_models",
     "event_models",
+    "experiment_models",
+    "feature_flag_models",
+    "instance_models",
     "person_models",
     "member_models",
     "organization_models",
     "project_models",
+    "telemetry_models",
 ]

@@ -1,0 +1,275 @@
+"""Property operators, with the server's semantics from protocol.md 5.3.
+
+The server answers every flag: a missing property is simply no match (except
+`is_not_set`), an unusable filter value is no match, never an exception.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import math
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+EQUALITY = ("exact", "is_not", "is_set", "is_not_set")
+TEXT = ("icontains", "not_icontains", "starts_with", "not_starts_with", "ends_with")
+TEXT_ALL = (*TEXT, "not_ends_with")
+REGEX = ("regex", "not_regex")
+NUMERIC = ("gt", "gte", "lt", "lte")
+DATES = ("is_date_before", "is_date_after", "is_date_exact")
+SEMVER_CMP = ("semver_eq", "semver_neq", "semver_gt", "semver_gte", "semver_lt", "semver_lte")
+SEMVER_RANGE = ("semver_tilde", "semver_caret", "semver_wildcard")
+PROPERTY_OPERATORS = frozenset(
+    (*EQUALITY, *TEXT_ALL, *REGEX, *NUMERIC, *DATES, *SEMVER_CMP, *SEMVER_RANGE)
+)
+COHORT_OPERATORS = frozenset({"in", "not_in", "exact"})
+_NUMERIC_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_RELATIVE_RE = re.compile(r"^-?(?P<n>[0-9]+)(?P<unit>[a-z])$")
+MAX_REGEX_INPUT = 10_000
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def to_text(value: Any) -> str:
+    """Strings as they are; anything else as compact JSON with sorted keys."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def _is_boolish(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, str):
+        return value.lower() in ("true", "false")
+    if isinstance(value, list):
+        return all(_is_boolish(v) for v in value)
+    return False
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.lower() == "true"
+    if isinstance(value, list):
+        return all(_truthy(v) for v in value)
+    return False
+
+
+def _exact(expected: Any, actual: Any, matching_version: int) -> bool:
+    if expected == []:
+        return _truthy(actual)
+    if matching_version != 2 and _is_boolish(expected):
+        return _truthy(expected) == _truthy(actual)
+    got = to_text(actual).lower()
+    candidates = expected if isinstance(expected, list) else [expected]
+    return any(to_text(c).lower() == got for c in candidates)
+
+
+def number(value: Any) -> float | None:
+    """A finite float from a number or a numeric string, else None."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    if isinstance(value, str) and not _NUMERIC_RE.fullmatch(value.strip()):
+        return None
+    try:
+        parsed = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return parsed if math.isfinite(parsed) else None
+
+
+def _numeric(op: str, expected: Any, actual: Any) -> bool:
+    want, got = number(expected), number(actual)
+    if want is None or got is None:
+        return False
+    return {"gt": got > want, "gte": got >= want, "lt": got < want, "lte": got <= want}[op]
+
+
+def _text(op: str, expected: Any, actual: Any) -> bool:
+    got, want = to_text(actual).translate(_LOWER), to_text(expected).translate(_LOWER)
+    if op.endswith("icontains"):
+        hit = want in got
+    elif op.endswith("starts_with"):
+        hit = got.startswith(want)
+    else:
+        hit = got.endswith(want)
+    return not hit if op.startswith("not_") else hit
+
+
+@lru_cache(maxsize=2048)
+def compile_regex(pattern: str) -> re.Pattern[str] | None:
+    """The compiled pattern, or None when it is invalid (which matches nothing)."""
+    try:
+        return re.compile(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return None
+
+
+def _regex(op: str, expected: Any, actual: Any) -> bool:
+    pattern = compile_regex(to_text(expected))
+    if pattern is None:
+        return False
+    hit = pattern.search(to_text(actual)[:MAX_REGEX_INPUT]) is not None
+    return not hit if op == "not_regex" else hit
+
+
+def _minus_months(moment: datetime, months: int) -> datetime | None:
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = index // 12, index % 12 + 1
+    if not 1 <= year <= 9999:
+        return None
+    return moment.replace(year=year, month=month, day=min(moment.day, _month_days(year, month)))
+
+
+def _month_days(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
+def relative_date(value: str, now: datetime | None = None) -> datetime | None:
+    """`-?N{h,d,w,m,y}` (N < 10,000) counted back from now, else None."""
+    match = _RELATIVE_RE.match(value.strip())
+    if not match or int(match["n"]) >= 10_000:
+        return None
+    n, unit, moment = int(match["n"]), match["unit"], now or datetime.now(UTC)
+    deltas = {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}
+    if unit in deltas:
+        return moment - deltas[unit]
+    if unit in ("m", "y"):
+        return _minus_months(moment, n if unit == "m" else 12 * n)
+    return None
+
+
+def parse_date(value: Any) -> datetime | None:
+    """An aware datetime from an ISO string, a bare year, a date or a Unix timestamp."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(float(value), tz=UTC) if math.isfinite(value) else None
+    if not isinstance(value, str):
+        return None
+    return _parse_date_text(value.strip())
+
+
+def _parse_date_text(text: str) -> datetime | None:
+    if text.upper().endswith(" UTC"):
+        text = text[:-4] + "+00:00"
+    if re.fullmatch(r"\d{4}", text):
+        today = datetime.now(UTC)
+        return today.replace(
+            year=int(text), day=min(today.day, _month_days(int(text), today.month))
+        )
+    text = re.sub(r" ([+-]\d{2}:\d{2})$", r"\1", text)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _dates(op: str, expected: Any, actual: Any) -> bool:
+    want = relative_date(str(expected)) or parse_date(str(expected))
+    got = parse_date(actual)
+    if want is None or got is None:
+        return False
+    if op == "is_date_before":
+        return got < want
+    if op == "is_date_after":
+        return got > want
+    return got.date() == want.date()
+
+
+def parse_semver(value: Any) -> tuple[int, int, int]:
+    """(major, minor, patch): strip v/whitespace and -pre/+build, pad with 0, no leading zeros."""
+    text = str(value).strip().lstrip("vV").split("-")[0].split("+")[0]
+    parts = text.split(".")
+    if not parts[0]:
+        raise ValueError("invalid semver")
+    nums = [_semver_part(p) for p in parts[:3] if p != ""] + [0, 0, 0]
+    if len(parts) > 3 and parts[3] != "":
+        _semver_part(parts[3])
+    return nums[0], nums[1], nums[2]
+
+
+def _semver_part(part: str) -> int:
+    if not part.isdigit() or (len(part) > 1 and part[0] == "0"):
+        raise ValueError("invalid semver part")
+    return int(part)
+
+
+def semver_bounds(op: str, value: Any) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """Half-open [lower, upper) for ~, ^ and wildcard filters."""
+    if op == "semver_wildcard":
+        parts = [p for p in str(value).strip().lstrip("vV").split(".") if p not in ("*", "x", "")]
+        nums = [_semver_part(p) for p in parts]
+        if not nums or len(nums) > 2:
+            raise ValueError("invalid wildcard")
+        if len(nums) == 1:
+            return (nums[0], 0, 0), (nums[0] + 1, 0, 0)
+        return (nums[0], nums[1], 0), (nums[0], nums[1] + 1, 0)
+    major, minor, patch = parse_semver(value)
+    if op == "semver_tilde" or (op == "semver_caret" and major == 0 and minor > 0):
+        return (major, minor, patch), (major, minor + 1, 0)
+    if major > 0:
+        return (major, minor, patch), (major + 1, 0, 0)
+    return (0, 0, patch), (0, 0, patch + 1)
+
+
+_SEMVER_CMP: dict[str, Callable[[tuple[int, ...], tuple[int, ...]], bool]] = {
+    "semver_eq": lambda a, b: a == b,
+    "semver_neq": lambda a, b: a != b,
+    "semver_gt": lambda a, b: a > b,
+    "semver_gte": lambda a, b: a >= b,
+    "semver_lt": lambda a, b: a < b,
+    "semver_lte": lambda a, b: a <= b,
+}
+
+
+def _semver(op: str, expected: Any, actual: Any) -> bool:
+    try:
+        got = parse_semver(actual)
+        if op in SEMVER_RANGE:
+            low, high = semver_bounds(op, expected)
+            return low <= got < high
+        return _SEMVER_CMP[op](got, parse_semver(expected))
+    except (ValueError, TypeError):
+        return False
+
+
+def _scalar(op: str, expected: Any, actual: Any) -> bool:
+    if op in TEXT_ALL:
+        return _text(op, expected, actual)
+    if actual is None:
+        return False
+    if op in REGEX:
+        return _regex(op, expected, actual)
+    if op in DATES:
+        return _dates(op, expected, actual)
+    return _semver(op, expected, actual)
+
+
+def match_property(prop: dict[str, Any], values: dict[str, Any], matching_version: int = 1) -> bool:
+    """Whether one property filter matches the given properties (server semantics)."""
+    op = prop.get("operator") or "exact"
+    key = prop.get("key")
+    if op not in PROPERTY_OPERATORS:
+        return False
+    if key not in values:
+        return op == "is_not_set"
+    if op in ("is_set", "is_not_set"):
+        return op == "is_set"
+    actual, expected = values[key], prop.get("value")
+    if op in NUMERIC:
+        return _numeric(op, expected, actual)
+    if op in ("exact", "is_not"):
+        if actual is None:
+            return op == "is_not"
+        hit = _exact(expected, actual, matching_version)
+        return hit if op == "exact" else not hit
+    return _scalar(op, expected, actual)
