@@ -9,6 +9,7 @@ module "burrow" {
   certificate_arn             = var.certificate_arn
   image                       = var.image
   alarm_emails                = var.alarm_emails
+  app_environment             = var.app_environment
   db_instance_class           = var.db_instance_class
   db_allocated_storage_gb     = var.db_allocated_storage_gb
   db_max_allocated_storage_gb = var.db_max_allocated_storage_gb

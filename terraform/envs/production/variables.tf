@@ -30,6 +30,12 @@ variable "alarm_emails" {
   default     = []
 }
 
+variable "app_environment" {
+  description = "Extra non-secret app settings (MAIL_BACKEND, SMTP_HOST, MAIL_FROM, ...)."
+  type        = map(string)
+  default     = {}
+}
+
 variable "vpc_cidr" {
   description = "VPC CIDR block."
   type        = string

@@ -6,6 +6,14 @@ certificate_arn = "arn:aws:acm:eu-west-1:000000000000:certificate/replace-me"
 image           = "000000000000.dkr.ecr.eu-west-1.amazonaws.com/burrow-staging@sha256:0000000000000000000000000000000000000000000000000000000000000000"
 alarm_emails    = ["staging-alerts@burrow.example"]
 
+app_environment = {
+  MAIL_BACKEND  = "smtp"
+  MAIL_FROM     = "Burrow <no-reply@burrow.example>"
+  SMTP_HOST     = "email-smtp.eu-west-1.amazonaws.com"
+  SMTP_PORT     = "587"
+  SMTP_STARTTLS = "true"
+}
+
 vpc_cidr = "10.20.0.0/16"
 az_count = 2
 

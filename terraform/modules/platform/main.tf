@@ -13,25 +13,27 @@ locals {
     "STRIPE_SECRET_KEY",
     "STRIPE_WEBHOOK_SECRETS",
     "SAML_SP_PRIVATE_KEY",
+    "SMTP_PASSWORD",
   ]
   core_secrets = ["DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SECRET_KEY_FALLBACKS"]
   secrets_for = {
-    web              = concat(local.core_secrets, ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRETS", "SAML_SP_PRIVATE_KEY"])
+    web              = concat(local.core_secrets, ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRETS", "SAML_SP_PRIVATE_KEY", "SMTP_PASSWORD"])
     worker-ingestion = local.core_secrets
     worker-insights  = local.core_secrets
-    worker-default   = concat(local.core_secrets, ["STRIPE_SECRET_KEY"])
+    worker-default   = concat(local.core_secrets, ["STRIPE_SECRET_KEY", "SMTP_PASSWORD"])
     scheduler        = local.core_secrets
     migrate          = local.core_secrets
   }
 
-  environment = {
-    BURROW_ENV          = var.environment
+  # Plain settings (app/config.py); anything secret goes in secret_names.
+  environment = merge(var.app_environment, {
+    DEPLOYMENT          = "cloud"
+    SITE_URL            = "https://${var.hostname}"
     PORT                = "8000"
     FORWARDED_ALLOW_IPS = var.vpc_cidr
     METRICS_NAMESPACE   = "Burrow"
     EXPORTS_BUCKET      = module.storage.exports_bucket_name
-    PUBLIC_URL          = "https://${var.hostname}"
-  }
+  })
 }
 
 module "kms" {

@@ -146,8 +146,9 @@ module "worker_default" {
   tags                 = local.tags
 }
 
-# The scheduler enqueues periodic jobs; two copies would enqueue everything
-# twice, so its scaling target pins it to exactly one task.
+# The scheduler claims each period in Redis, so the extra copy that briefly
+# exists during a deploy is harmless; one task is all it ever needs, so its
+# scaling target pins it to exactly one.
 module "scheduler" {
   source = "../ecs_service"
 

@@ -40,6 +40,12 @@ variable "alarm_emails" {
   default     = []
 }
 
+variable "app_environment" {
+  description = "Extra non-secret settings for every task (MAIL_BACKEND, SMTP_HOST, MAIL_FROM, ...); secrets never go here."
+  type        = map(string)
+  default     = {}
+}
+
 variable "log_retention_days" {
   description = "Retention of every CloudWatch log group, in days."
   type        = number
