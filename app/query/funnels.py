@@ -1,0 +1,142 @@
+"""Funnels (spec insights.md 2.2): steps, time to convert and trends visualisations.
+
+One scan fetches every candidate event with a flag per step and per exclusion slot; the
+per-actor state machine (app.query.funnel_steps) decides how far each actor got.
+Breakdown values with no property are the empty string, boxed like the others (`[""]`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.query import dates
+from app.query.actor_scan import Scan, by_actor, epoch
+from app.query.base import QueryContext, QueryError
+from app.query.funnel_breakdown import Breakdown
+from app.query.funnel_output import step_results, time_to_convert, trends_results
+from app.query.funnel_steps import FunnelEvent, Settings, actor_results
+
+WINDOW_UNITS = {
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 86400,
+    "week": 7 * 86400,
+    "month": 31 * 86400,
+}
+
+
+def run_funnels(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
+    """FunnelsQuery → PostHog's FunnelsQueryResponse."""
+    series = query.get("series") or []
+    if len(series) < 2:
+        raise QueryError("a funnel needs at least two steps")
+    ff = query.get("funnelsFilter") or {}
+    viz = ff.get("funnelVizType") or "steps"
+    interval = (query.get("interval") or "day") if viz == "trends" else "day"
+    dr = dates.resolve(query.get("dateRange"), interval, ctx)
+    scan = Scan(query, ctx)
+    breakdown = Breakdown.of(query, ff, scan)
+    actors = _actor_events(scan, series, ff, dr, breakdown)
+    cfg = _settings(series, ff)
+    if viz == "time_to_convert":
+        return {"results": time_to_convert(cfg, actors, ff), "isUdf": True}
+    if viz == "trends":
+        return {"results": trends_results(cfg, actors, ff, dr, breakdown), "isUdf": True}
+    per_actor = [r for events, vals in actors for r in actor_results(cfg, events, vals)]
+    return {"results": step_results(series, cfg, per_actor, breakdown), "isUdf": True}
+
+
+def window_seconds(ff: dict[str, Any]) -> float:
+    unit = ff.get("funnelWindowIntervalUnit") or "day"
+    if unit not in WINDOW_UNITS:
+        raise QueryError(f"unknown funnelWindowIntervalUnit {unit!r}")
+    amount = ff.get("funnelWindowInterval")
+    return float((14 if amount is None else int(amount)) * WINDOW_UNITS[unit])
+
+
+def _settings(series: list[Any], ff: dict[str, Any]) -> Settings:
+    order = ff.get("funnelOrderType") or "ordered"
+    if order not in ("ordered", "strict", "unordered"):
+        raise QueryError(f"unknown funnelOrderType {order!r}")
+    attribution = ff.get("breakdownAttributionType") or "first_touch"
+    step = None
+    if attribution == "step":
+        step = int(ff.get("breakdownAttributionValue") or 0)
+        if order == "unordered" and step != 0:
+            raise QueryError(
+                "Only the first step can be used for breakdown attribution in unordered funnels"
+            )
+    return Settings(
+        num_steps=len(series),
+        window=window_seconds(ff),
+        order=order,
+        attribution_step=step if order != "unordered" else None,
+        all_events=attribution == "all_events",
+    )
+
+
+def _exclusion_slots(ff: dict[str, Any], num_steps: int) -> list[tuple[dict[str, Any], list[int]]]:
+    out = []
+    for exc in ff.get("exclusions") or []:
+        lo, hi = int(exc.get("funnelFromStep", 0)), int(exc.get("funnelToStep", num_steps - 1))
+        if not 0 <= lo < hi <= num_steps - 1:
+            raise QueryError("exclusion steps need 0 <= funnelFromStep < funnelToStep < steps")
+        if ff.get("funnelOrderType") == "unordered" and (lo, hi) != (0, num_steps - 1):
+            raise QueryError("Partial Exclusions not allowed in unordered funnels")
+        # slot i (1..n-1) guards "reached step i-1, not yet step i"
+        out.append((exc, [-(i + 1) for i in range(lo + 1, hi + 1)]))
+    return out
+
+
+def _actor_events(
+    scan: Scan,
+    series: list[dict[str, Any]],
+    ff: dict[str, Any],
+    dr: dates.DateRange,
+    breakdown: Breakdown,
+) -> list[tuple[list[FunnelEvent], list[Any]]]:
+    scan.between(dr.utc_from, dr.utc_to)
+    conditions = [(i + 1, _step_condition(scan, node, i)) for i, node in enumerate(series)]
+    for exc, slots in _exclusion_slots(ff, len(series)):
+        cond = scan.event_is(exc)
+        conditions += [(slot, cond) for slot in slots]
+    scan.columns += [scan.flag(cond) for _, cond in conditions]
+    breakdown.add_column(scan)
+    if (ff.get("funnelOrderType") or "ordered") != "strict":
+        scan.where.append("(" + " OR ".join(c for _, c in conditions) + ")")
+    out = []
+    for actor, rows in by_actor(scan.rows()):
+        events = [_event(row, conditions, breakdown) for row in rows]
+        out.append((events, breakdown.values_for(actor, events)))
+    return out
+
+
+def _event(row: Any, conditions: list[tuple[int, str]], breakdown: Breakdown) -> FunnelEvent:
+    steps = tuple(slot for (slot, _), hit in zip(conditions, row[3:], strict=False) if hit)
+    value = breakdown.value_of(row[3 + len(conditions)]) if breakdown.column else ""
+    return FunnelEvent(epoch(row[1]), str(row[2]), value, steps)
+
+
+def _step_condition(scan: Scan, node: dict[str, Any], index: int) -> str:
+    cond = scan.event_is(node)
+    if node.get("math") not in ("first_time_for_user", "first_time_for_user_with_filters"):
+        return cond
+    # The person's first-ever event of this kind, over all time and all their distinct ids;
+    # the step's own filters then apply to that event.
+    name = node.get("event")
+    if name is None:
+        raise QueryError("first_time_for_user needs an event")
+    return f"({cond} AND e.timestamp = {_first_time_lookup(scan, str(name), index)})"
+
+
+def _first_time_lookup(scan: Scan, name: str, index: int) -> str:
+    cte = f"first_{index}"
+    actor = scan.actor()
+    scan.ctes.append(
+        f"{cte} AS (SELECT {actor} AS actor, min(e.timestamp) AS first_ts FROM events e "
+        f"LEFT JOIN person_distinct_ids pdi ON pdi.project_id = e.project_id "
+        f"AND pdi.distinct_id = e.distinct_id WHERE e.project_id = :project_id "
+        f"AND e.event = {scan.bind(name)} GROUP BY 1)"
+    )
+    return f"(SELECT f.first_ts FROM {cte} f WHERE f.actor = {scan.actor()})"
