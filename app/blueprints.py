@@ -14,6 +14,8 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "app.projects.routes",
     "app.api_keys.routes",
     "app.activity.routes",
+    "app.feature_flags.routes",
+    "app.feature_flags.remote_routes",
 )
 
 # Modules exposing `register(app)` for non-blueprint wiring (edition resolvers, CLI, hooks).

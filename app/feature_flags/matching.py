@@ -123,7 +123,13 @@ def _minus_months(moment: datetime, months: int) -> datetime | None:
     year, month = index // 12, index % 12 + 1
     if not 1 <= year <= 9999:
         return None
-    return moment.replace(year=year, month=month, day=min(moment.day, _month_days(year, month)))
+    # Clamp at every intermediate month: 31 March minus 2 months is 28 January.
+    day, start = moment.day, moment.year * 12 + moment.month - 1
+    for step in range(start - 1, index - 1, -1):
+        day = min(day, _month_days(step // 12, step % 12 + 1))
+        if day <= 28:
+            break
+    return moment.replace(year=year, month=month, day=day)
 
 
 def _month_days(year: int, month: int) -> int:

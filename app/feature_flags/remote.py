@@ -1,0 +1,194 @@
+"""Remote evaluation: project by token, the caller's context from stored data, and the answer."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.cohorts.models import Cohort, CohortPerson
+from app.db import get_session
+from app.errors import AuthenticationError, ValidationError
+from app.feature_flags.definitions import Bundle
+from app.feature_flags.evaluate import Context
+from app.feature_flags.models import FlagHashKeyOverride
+from app.persons.models import Group, Person, PersonDistinctId
+from app.projects.models import Project
+from app.tenancy import unscoped
+
+log = logging.getLogger(__name__)
+TOKEN_TTL_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class ProjectRef:
+    id: int
+    organization_id: uuid.UUID
+
+
+def invalid_token() -> AuthenticationError:
+    return AuthenticationError(
+        "Project API key invalid. You can find your project API key in your project settings.",
+        code="invalid_api_key",
+    )
+
+
+def project_for_token(token: Any) -> ProjectRef:
+    """The project of a public `phc_` token (cached briefly per process), else 401."""
+    if not isinstance(token, str) or not token:
+        raise AuthenticationError("API key is missing.", code="missing_api_key")
+    cache: dict[str, tuple[float, ProjectRef | None]] = current_app.extensions.setdefault(
+        "flag_token_cache", {}
+    )
+    hit = cache.get(token)
+    if hit is None or time.monotonic() - hit[0] > TOKEN_TTL_SECONDS:
+        with unscoped():
+            row = (
+                get_session()
+                .execute(
+                    select(Project.id, Project.organization_id).where(Project.api_token == token)
+                )
+                .first()
+            )
+        hit = (time.monotonic(), ProjectRef(row[0], row[1]) if row else None)
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[token] = hit
+    if hit[1] is None:
+        raise invalid_token()
+    return hit[1]
+
+
+def token_of(body: dict[str, Any], args: Any) -> Any:
+    return body.get("token") or body.get("api_key") or body.get("$token") or args.get("token")
+
+
+def distinct_id_of(body: dict[str, Any]) -> str:
+    raw = body.get("distinct_id", body.get("$distinct_id"))
+    if raw is None:
+        raise ValidationError("distinct_id is required.", attr="distinct_id")
+    return (raw if isinstance(raw, str) else str(raw))[:200]
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _person(distinct_ids: list[str]) -> tuple[int | None, dict[str, Any]]:
+    stmt = (
+        select(Person.id, Person.properties, PersonDistinctId.distinct_id)
+        .join(PersonDistinctId, PersonDistinctId.person_id == Person.id)
+        .where(
+            PersonDistinctId.distinct_id.in_(distinct_ids),
+            Person.project_id == PersonDistinctId.project_id,
+        )
+    )
+    rows = {row[2]: row for row in get_session().execute(stmt)}
+    for distinct_id in distinct_ids:
+        if distinct_id in rows:
+            return rows[distinct_id][0], dict(rows[distinct_id][1] or {})
+    return None, {}
+
+
+def _groups(bundle: Bundle, groups: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    index_of = {name: int(i) for i, name in bundle.definitions.group_type_mapping.items()}
+    wanted = [(index_of[t], str(k)) for t, k in groups.items() if t in index_of]
+    if not wanted:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    names = {v: k for k, v in index_of.items()}
+    for index, key in wanted:
+        stmt = select(Group.group_properties).where(
+            Group.group_type_index == index, Group.group_key == key
+        )
+        props = get_session().scalar(stmt)
+        if props is not None:
+            out[names[index]] = dict(props)
+    return out
+
+
+def _overrides(person_id: int | None, bundle: Bundle, anon_id: str | None) -> dict[str, str]:
+    if person_id is None or not bundle.uses_continuity:
+        return {}
+    if anon_id:
+        _write_overrides(person_id, bundle, anon_id)
+    stmt = select(FlagHashKeyOverride.feature_flag_key, FlagHashKeyOverride.hash_key).where(
+        FlagHashKeyOverride.person_id == person_id
+    )
+    return {key: hash_key for key, hash_key in get_session().execute(stmt)}
+
+
+def _write_overrides(person_id: int, bundle: Bundle, anon_id: str) -> None:
+    """Pin the anonymous id as this person's bucketing key for continuity flags (first wins)."""
+    session = get_session()
+    rows = [
+        {
+            "project_id": f["team_id"],
+            "person_id": person_id,
+            "feature_flag_key": f["key"],
+            "hash_key": anon_id,
+        }
+        for f in bundle.definitions.flags
+        if f["ensure_experience_continuity"]
+    ]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(FlagHashKeyOverride).values(rows).on_conflict_do_nothing())
+    session.commit()
+
+
+def _static_cohorts(person_id: int | None, bundle: Bundle) -> frozenset[int]:
+    if person_id is None or not bundle.membership_cohorts:
+        return frozenset()
+    stmt = (
+        select(CohortPerson.cohort_id)
+        .join(Cohort, Cohort.id == CohortPerson.cohort_id)
+        .where(
+            CohortPerson.person_id == person_id,
+            CohortPerson.cohort_id.in_(bundle.membership_cohorts),
+            Cohort.is_static.is_(True) | (CohortPerson.version == Cohort.version),
+        )
+    )
+    return frozenset(get_session().scalars(stmt))
+
+
+def build_context(body: dict[str, Any], bundle: Bundle) -> tuple[Context, bool]:
+    """The caller's context: stored properties overlaid by the request's. (ctx, had_errors)."""
+    distinct_id = distinct_id_of(body)
+    anon = body.get("$anon_distinct_id")
+    anon_id = str(anon)[:200] if anon else None
+    groups = {str(k): str(v) for k, v in _dict(body.get("groups")).items() if v is not None}
+    request_groups = {k: _dict(v) for k, v in _dict(body.get("group_properties")).items()}
+    person_props = _dict(body.get("person_properties"))
+    device = body.get("$device_id") or body.get("device_id") or person_props.get("$device_id")
+    ctx = Context(
+        distinct_id=distinct_id,
+        groups=groups,
+        anon_distinct_id=anon_id,
+        device_id=str(device) if device else None,
+    )
+    try:
+        person_id, stored = _person([distinct_id] + ([anon_id] if anon_id else []))
+        stored_groups = _groups(bundle, groups)
+        ctx.hash_key_overrides = _overrides(person_id, bundle, anon_id)
+        ctx.static_cohort_ids = _static_cohorts(person_id, bundle)
+    except SQLAlchemyError:
+        log.exception("flags: stored properties unavailable, using the request's only")
+        get_session().rollback()
+        person_id, stored, stored_groups = None, {}, {}
+        ctx.person_properties = dict(person_props)
+        ctx.group_properties = request_groups
+        return ctx, True
+    ctx.person_properties = {**stored, **person_props}
+    ctx.group_properties = {
+        name: {**stored_groups.get(name, {}), **request_groups.get(name, {})}
+        for name in set(stored_groups) | set(request_groups)
+    }
+    return ctx, False

@@ -1,0 +1,178 @@
+"""SDK-facing flag endpoints: /flags, /decide, local-evaluation definitions, remote config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from app.access import load_project
+from app.db import get_session
+from app.errors import AuthenticationError, NotFound
+from app.feature_flags import definitions, remote
+from app.feature_flags.decoding import decode_body
+from app.feature_flags.evaluate import evaluate_all
+from app.feature_flags.responses import decide_response, flags_response
+from app.http import api_scope, csrf_exempt, doc, public
+from app.tenancy import tenant_scope
+
+bp = Blueprint("feature_flags_remote", __name__)
+SDK_PATHS = ("/flags", "/decide")
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """Browsers call flags cross-origin: mirror the Origin and requested headers."""
+    origin = request.headers.get("Origin")
+    if origin and request.path.rstrip("/") in SDK_PATHS:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS, HEAD"
+        asked = request.headers.get("Access-Control-Request-Headers")
+        if asked:
+            response.headers["Access-Control-Allow-Headers"] = asked
+        response.headers["Vary"] = "Origin"
+    return response
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name)
+    try:
+        return int(raw) if raw not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _selected(flags: list[dict[str, Any]], body: dict[str, Any]) -> set[str]:
+    keys = body.get("flag_keys_to_evaluate") or body.get("flag_keys")
+    runtime = body.get("evaluation_runtime")
+    chosen = {f["key"] for f in flags}
+    if isinstance(keys, list) and keys:
+        chosen &= {str(k) for k in keys}
+    if runtime in ("server", "client"):
+        chosen = {
+            f["key"]
+            for f in flags
+            if f["key"] in chosen and f.get("evaluation_runtime") in (None, "", "all", runtime)
+        }
+    return chosen
+
+
+def _evaluate(body: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], list[Any], bool]:
+    project = remote.project_for_token(remote.token_of(body, request.args))
+    remote.distinct_id_of(body)
+    with tenant_scope(project.organization_id, project.id):
+        bundle = definitions.bundle_for(project.id)
+        if body.get("disable_flags") is True:
+            return {}, [], False
+        ctx, errors = remote.build_context(body, bundle)
+        flags = {f["key"]: f for f in bundle.definitions.flags}
+        results = evaluate_all(bundle.definitions, ctx, _selected(bundle.definitions.flags, body))
+        get_session().rollback()
+    return flags, results, errors or any(r.failed for r in results)
+
+
+@bp.route("/flags", methods=["GET", "POST", "HEAD"])
+@bp.route("/flags/", methods=["GET", "POST", "HEAD"])
+@public
+@csrf_exempt
+@doc(tag="feature_flags_sdk")
+def flags() -> Response:
+    """Remote flag evaluation for the SDKs (v2 shape; v=1 legacy)."""
+    if request.method != "POST":
+        return jsonify({"flags": {}, "errorsWhileComputingFlags": False})
+    body = decode_body(request)
+    flag_defs, results, errors = _evaluate(body)
+    config = request.args.get("config", "").lower() == "true"
+    return jsonify(
+        flags_response(
+            flags=flag_defs, results=results, errors=errors, version=_int_arg("v"), config=config
+        )
+    )
+
+
+@bp.route("/decide", methods=["GET", "POST", "HEAD"])
+@bp.route("/decide/", methods=["GET", "POST", "HEAD"])
+@public
+@csrf_exempt
+@doc(tag="feature_flags_sdk")
+def decide() -> Response:
+    """Legacy /decide (v1 to v4) for older SDKs; always includes config."""
+    version = _int_arg("v") or 1
+    if request.method != "POST":
+        return jsonify(decide_response(flags={}, results=[], errors=False, version=version))
+    flag_defs, results, errors = _evaluate(decode_body(request))
+    return jsonify(
+        decide_response(flags=flag_defs, results=results, errors=errors, version=version)
+    )
+
+
+def _authorised_project() -> remote.ProjectRef:
+    """The project named by ?token=, which the bearer key must be allowed to read."""
+    principal = g.principal
+    token = request.args.get("token")
+    if not token and principal.kind == "project_secret":
+        token = principal.project.api_token
+    project = remote.project_for_token(token)
+    try:
+        load_project(principal, project.id)
+    except NotFound as exc:
+        raise AuthenticationError(
+            "This key cannot read this project's flags.", code="invalid_api_key"
+        ) from exc
+    return project
+
+
+def _definitions_response() -> Response:
+    project = _authorised_project()
+    with tenant_scope(project.organization_id, project.id):
+        bundle = definitions.bundle_for(project.id)
+    sent = request.headers.get("If-None-Match", "")
+    if sent and sent.removeprefix("W/") == bundle.etag.removeprefix("W/"):
+        response = Response(status=304)
+    else:
+        response = Response(bundle.local_json, mimetype="application/json")
+    response.headers["ETag"] = bundle.etag
+    response.headers["Cache-Control"] = "private, must-revalidate"
+    return response
+
+
+def _local_eval_view(view: Any) -> Any:
+    view._burrow_accepts_project_secret = True
+    return api_scope("feature_flag")(view)
+
+
+@bp.get("/flags/definitions")
+@bp.get("/flags/definitions/")
+@_local_eval_view
+@doc(tag="feature_flags_sdk")
+def flag_definitions() -> Response:
+    """Local-evaluation definitions for server SDKs (ETag / If-None-Match → 304)."""
+    return _definitions_response()
+
+
+@bp.get("/api/feature_flag/local_evaluation")
+@bp.get("/api/feature_flag/local_evaluation/")
+@_local_eval_view
+@doc(tag="feature_flags_sdk")
+def local_evaluation() -> Response:
+    """Older SDKs' path for the same local-evaluation definitions."""
+    return _definitions_response()
+
+
+@bp.get("/api/projects/@current/feature_flags/<string:key>/remote_config")
+@bp.get("/api/projects/@current/feature_flags/<string:key>/remote_config/")
+@_local_eval_view
+@doc(tag="feature_flags_sdk")
+def remote_config(key: str) -> Response:
+    """A remote-configuration flag's payload (a JSON string, as stored)."""
+    project = _authorised_project()
+    with tenant_scope(project.organization_id, project.id):
+        flag = next(
+            (f for f in definitions.bundle_for(project.id).definitions.flags if f["key"] == key),
+            None,
+        )
+    payload = ((flag or {}).get("filters") or {}).get("payloads", {}).get("true")
+    if flag is None or payload is None:
+        raise NotFound()
+    return jsonify(payload)
