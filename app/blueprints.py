@@ -14,12 +14,13 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "app.projects.routes",
     "app.api_keys.routes",
     "app.activity.routes",
+    "billing.routes",
     "app.feature_flags.routes",
     "app.feature_flags.remote_routes",
 )
 
 # Modules exposing `register(app)` for non-blueprint wiring (edition resolvers, CLI, hooks).
-EXTENSION_MODULES: tuple[str, ...] = ("app.cli",)
+EXTENSION_MODULES: tuple[str, ...] = ("app.cli", "billing")
 
 
 def register_blueprints(app: Flask) -> None:

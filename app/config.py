@@ -11,7 +11,14 @@ from typing import Any, Literal
 Deployment = Literal["selfhosted", "cloud"]
 VAR_DIR = Path(__file__).resolve().parent.parent / "var"
 SECRET_FIELDS = frozenset(
-    {"SECRET_KEY", "SECRET_KEY_FALLBACKS", "SMTP_PASSWORD", "STRIPE_SECRET_KEY", "DATABASE_URL"}
+    {
+        "SECRET_KEY",
+        "SECRET_KEY_FALLBACKS",
+        "SMTP_PASSWORD",
+        "STRIPE_SECRET_KEY",
+        "DATABASE_URL",
+        "STRIPE_WEBHOOK_SECRETS",
+    }
 )
 
 
@@ -58,6 +65,13 @@ class Settings:
     TELEMETRY_ENABLED: bool = True
     TELEMETRY_ENDPOINT: str = "https://telemetry.burrow.dev/v1/report"
     INGESTION_QUEUE_BATCH: int = 500
+    STRIPE_SECRET_KEY: str = ""
+    STRIPE_WEBHOOK_SECRETS: tuple[str, ...] = ()  # several during a rotation
+    STRIPE_API_BASE: str = ""  # empty = Stripe's own; tests point it at a local fake
+    STRIPE_PRICE_EDITIONS: str = ""  # "price_a=growth,price_b=ultimate" fallback table
+    BILLING_GRACE_DAYS: int = 14
+    CLOUD_FREE_EVENTS_PER_MONTH: int = 1_000_000
+    LICENSE_PUBLIC_KEY: str = ""  # base64 raw Ed25519 key; empty = the key shipped in billing/
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

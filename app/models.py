@@ -16,6 +16,7 @@ from app.organizations import models as organization_models
 from app.persons import models as person_models
 from app.projects import models as project_models
 from app.telemetry import models as telemetry_models
+from billing import models as billing_models
 
 # Tables that are not tenant-owned on purpose; everything else must use a tenant mixin.
 GLOBAL_TABLES = frozenset(
@@ -24,6 +25,8 @@ GLOBAL_TABLES = frozenset(
         "user_sessions",  # belongs to a user
         "organizations",  # the tenant itself
         "personal_api_keys",  # belongs to a user; restrictions are checked per request
+        "billing_stripe_events",  # stored before the organization is known (webhook first)
+        "billing_instance_licenses",  # a self-hosted license covers the whole instance
         "instance_settings",  # instance-wide switches (telemetry), owned by no tenant
         "telemetry_sent",  # what this instance reported, instance-wide aggregates only
     }
@@ -34,6 +37,7 @@ __all__ = [
     "activity_models",
     "api_key_models",
     "auth_models",
+    "billing_models",
     "cohort_models",
     "event_models",
     "experiment_models",

@@ -29,7 +29,11 @@ class Entry:
 
 
 # One line per periodic job; each job crosses tenants itself, explicitly.
-SCHEDULE: list[Entry] = []
+SCHEDULE: list[Entry] = [
+    Entry("billing-reconcile", 86400, "workers.jobs.billing.reconcile_billing", queues.BILLING),
+    Entry("billing-meter-usage", 86400, "workers.jobs.billing.meter_usage", queues.BILLING),
+    Entry("billing-allowance", 3600, "workers.jobs.billing.check_allowances", queues.BILLING),
+]
 _local_claims: set[str] = set()  # the embedded default has one scheduler and no Redis
 
 
