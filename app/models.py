@@ -8,6 +8,7 @@ from app.api_keys import models as api_key_models
 from app.auth import models as auth_models
 from app.cohorts import models as cohort_models
 from app.events import models as event_models
+from app.ingestion import models as ingestion_models
 from app.experiments import models as experiment_models
 from app.feature_flags import models as feature_flag_models
 from app.instance import models as instance_models
@@ -40,6 +41,7 @@ __all__ = [
     "billing_models",
     "cohort_models",
     "event_models",
+    "ingestion_models",
     "experiment_models",
     "feature_flag_models",
     "instance_models",

@@ -6,9 +6,9 @@ never renamed or removed without a migration plan.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -30,12 +30,10 @@ class Event(ProjectOwned, Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    uuid: Mapped[uuid.UUID]
+    uuid: Mapped[UUID]
     event: Mapped[str] = mapped_column(String(400))
     distinct_id: Mapped[str] = mapped_column(String(200))
-    person_id: Mapped[
-        uuid.UUID | None
-    ]  # person at ingestion time; queries resolve via distinct ids
+    person_id: Mapped[UUID | None]  # person at ingestion time; queries resolve via distinct ids
     timestamp: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     properties: Mapped[dict[str, Any]] = mapped_column(default=dict)

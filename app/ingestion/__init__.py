@@ -1,0 +1,1 @@
+"""Capture endpoints, the durable ingestion queue and the ingest pipeline."""
