@@ -129,7 +129,9 @@ class _Ordered:
         if not prev.excluded:
             self.entered[step] = new
         if step > self.max_step or (step == self.max_step and self.best.excluded):
-            self.max_step, self.best = step, new
+            # a copy: excluding the stored attempt later must not flag the result retroactively
+            self.max_step = step
+            self.best = Entered(new.ts, new.excluded, list(new.timings), list(new.uids))
 
 
 def _unordered(cfg: Settings, events: Sequence[FunnelEvent], prop: Any) -> ActorResult | None:
