@@ -20,10 +20,11 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "billing.routes",
     "app.feature_flags.routes",
     "app.feature_flags.remote_routes",
+    "app.sso.routes",
 )
 
 # Modules exposing `register(app)` for non-blueprint wiring (edition resolvers, CLI, hooks).
-EXTENSION_MODULES: tuple[str, ...] = ("app.cli", "billing")
+EXTENSION_MODULES: tuple[str, ...] = ("app.cli", "billing", "app.sso")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -18,6 +18,7 @@ from app.persons import models as person_models
 from app.projects import models as project_models
 from app.telemetry import models as telemetry_models
 from billing import models as billing_models
+from app.sso import models as sso_models
 
 # Tables that are not tenant-owned on purpose; everything else must use a tenant mixin.
 GLOBAL_TABLES = frozenset(
@@ -50,4 +51,5 @@ __all__ = [
     "organization_models",
     "project_models",
     "telemetry_models",
+    "sso_models",
 ]

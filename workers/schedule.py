@@ -30,6 +30,7 @@ class Entry:
 
 # One line per periodic job; each job crosses tenants itself, explicitly.
 SCHEDULE: list[Entry] = [
+    Entry("sso-maintenance", 3600, "workers.jobs.sso.maintenance"),
     Entry("ingest-reap", 60, "workers.jobs.ingest.drain", queue=queues.INGESTION),
     Entry("billing-reconcile", 86400, "workers.jobs.billing.reconcile_billing", queues.BILLING),
     Entry("billing-meter-usage", 86400, "workers.jobs.billing.meter_usage", queues.BILLING),

@@ -47,6 +47,9 @@ def _login_response(user: User, method: str, status: int = 200) -> Response:
     return response
 
 
+login_response = _login_response  # public name for other login flows (SSO, social)
+
+
 def _me(user: User) -> dict[str, Any]:
     orgs = memberships_of(user.id)
     current = next(
