@@ -117,14 +117,15 @@ def is_over(organization_id: uuid.UUID, _project_id: int) -> bool:
 def replay(organization_id: uuid.UUID) -> int:
     """Send every project's overflow back through ingestion (when ingestion provides it)."""
     try:
-        hooks = importlib.import_module("app.ingestion.hooks")
+        ingestion = importlib.import_module("app.ingestion.service")
     except ImportError:
         return 0
     with tenant_scope(organization_id):
         project_ids = list(get_session().scalars(select(Project.id)))
     replayed = 0
     for project_id in project_ids:
-        replayed += int(hooks.replay_overflow(project_id) or 0)
+        with tenant_scope(organization_id, project_id):
+            replayed += int(ingestion.replay_overflow(project_id) or 0)
     return replayed
 
 

@@ -94,7 +94,8 @@ def job_status(job_id: str) -> str | None:
     if redis is None:
         return None
     try:
-        return str(Job.fetch(job_id, connection=redis).get_status())
+        status = Job.fetch(job_id, connection=redis).get_status()
+        return str(getattr(status, "value", status))  # "queued", not "JobStatus.QUEUED"
     except Exception:  # noqa: BLE001
         return None
 
