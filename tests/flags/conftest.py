@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.entitlements import Edition, EditionGrant, register_edition_resolver
 from tests.helpers import Account, Api
@@ -32,10 +32,15 @@ def grant_growth(app: Flask) -> Callable[[Account], None]:
     return grant
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 @pytest.fixture
 def live_url(app: Flask) -> Iterator[str]:
     """The app served over real HTTP on a free loopback port, in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
