@@ -132,6 +132,6 @@ def _load_members(project_id: int, cohorts: list[Any]) -> dict[str, list[Any]]:
         params,
     )
     out: dict[str, list[Any]] = {}
-    for person_uuid, cohort_id in rows:
+    for person_uuid, cohort_id in (list(row) for row in rows):
         out.setdefault(str(person_uuid), []).append(cohort_id)
     return out

@@ -1,0 +1,158 @@
+"""Retention (spec insights.md 2.3): recurring and first-time cohorts, cumulative, minimum
+occurrences, in the project's time zone and week start.
+
+Rows are the `totalIntervals` intervals starting at date_from; the end of the range is the
+start of the interval after the one holding date_to. Every row has `totalIntervals` values
+(the newer full-matrix shape); cells past the end of the range are 0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from app.query import dates
+from app.query.actor_scan import Scan, aware, by_actor
+from app.query.base import QueryContext, QueryError
+from app.query.sql import execute, utc_param
+
+PERIODS = {"Hour": "hour", "Day": "day", "Week": "week", "Month": "month"}
+DEFAULT_ENTITY = {"id": "$pageview", "type": "events"}
+
+
+def run_retention(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
+    """RetentionQuery → {"results": [rows]}."""
+    rf = query.get("retentionFilter") or {}
+    period = rf.get("period") or "Day"
+    if period not in PERIODS:
+        raise QueryError(f"unknown retention period {period!r}")
+    interval = PERIODS[period]
+    total = int(rf.get("totalIntervals") or 7)
+    starts, tz = _row_starts(query, ctx, interval, total)
+    index = {start: i for i, start in enumerate(starts)}
+    end = dates.step(starts[-1], interval) if interval != "hour" else _next_hour(starts[-1], tz)
+    first_time = rf.get("retentionType") == "retention_first_time"
+    cohorts, returns = _activity(query, ctx, rf, (starts[0], end), tz, interval, index, first_time)
+    matrix = _matrix(cohorts, returns, total, bool(rf.get("cumulative")))
+    return {"results": [_row(period, i, starts[i], tz, matrix[i]) for i in range(total)]}
+
+
+def _row_starts(
+    query: dict[str, Any], ctx: QueryContext, interval: str, total: int
+) -> tuple[list[datetime], Any]:
+    given = dict(query.get("dateRange") or {})
+    given_from = given.get("date_from")
+    if not given_from:  # only date_to matters then; rows count back from it
+        given["date_from"] = given.get("date_to") or "dStart"
+    dr = dates.resolve(given, interval, ctx)
+    last = dr.bucket_of(dr.date_to)
+    first = dr.bucket_of(dr.date_from) if given_from else _back(last, interval, total - 1, dr.tz)
+    starts = [first]
+    while len(starts) < total:
+        nxt = (
+            _next_hour(starts[-1], dr.tz)
+            if interval == "hour"
+            else dates.step(starts[-1], interval)
+        )
+        starts.append(nxt)
+    return starts, dr.tz
+
+
+def _back(local: datetime, interval: str, n: int, tz: Any) -> datetime:
+    if interval != "hour":
+        return dates.step(local, interval, -n)
+    return dates.to_local(dates.to_utc(local, tz) - n * _HOUR, tz)
+
+
+def _next_hour(local: datetime, tz: Any) -> datetime:
+    return dates.to_local(dates.to_utc(local, tz) + _HOUR, tz)
+
+
+def _entity(node: dict[str, Any] | None) -> dict[str, Any]:
+    node = dict(node or DEFAULT_ENTITY)
+    if node.get("type") == "actions":
+        raise QueryError("action entities are not supported yet; use events")
+    node.setdefault("event", node.get("id"))
+    return node
+
+
+def _activity(
+    query: dict[str, Any],
+    ctx: QueryContext,
+    rf: dict[str, Any],
+    bounds: tuple[datetime, datetime],
+    tz: Any,
+    interval: str,
+    index: dict[datetime, int],
+    first_time: bool,
+) -> tuple[dict[Any, set[int]], dict[Any, dict[int, int]]]:
+    """Per actor: the row indexes they start in, and return-event counts per interval."""
+    scan = Scan(query, ctx)
+    start_cond = scan.event_is(_entity(rf.get("targetEntity")))
+    return_cond = scan.event_is(_entity(rf.get("returningEntity")))
+    utc_from, utc_to = dates.to_utc(bounds[0], tz), dates.to_utc(bounds[1], tz)
+    first_seen = _first_starts(query, ctx, rf) if first_time else None
+    dialect = scan.params.dialect
+    scan.where.append(f"e.timestamp >= {scan.bind(utc_param(utc_from, dialect))}")
+    scan.where.append(f"e.timestamp < {scan.bind(utc_param(utc_to, dialect))}")
+    scan.where.append(f"({start_cond} OR {return_cond})")
+    scan.columns += [scan.flag(start_cond), scan.flag(return_cond)]
+    cohorts: dict[Any, set[int]] = defaultdict(set)
+    returns: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+
+    def bucket(ts: Any) -> int | None:
+        return index.get(
+            dates.start_of(dates.to_local(aware(ts), tz), interval, ctx.week_start_day)
+        )
+
+    for actor, rows in by_actor(scan.rows()):
+        for _, ts, _, is_start, is_return in rows:
+            i = bucket(ts)
+            if i is None:
+                continue
+            if is_start and (first_seen is None or first_seen.get(actor) == ts):
+                cohorts[actor].add(i)
+            if is_return:
+                returns[actor][i] += 1
+    minimum = int(rf.get("minimumOccurrences") or 1)
+    active = {a: {i for i, n in per.items() if n >= minimum} for a, per in returns.items()}
+    return cohorts, active  # type: ignore[return-value]
+
+
+def _first_starts(query: dict[str, Any], ctx: QueryContext, rf: dict[str, Any]) -> dict[Any, Any]:
+    """Each actor's first-ever start event (all time, with the entity's filters)."""
+    scan = Scan(query, ctx)
+    scan.where.append(scan.event_is(_entity(rf.get("targetEntity"))))
+    inner = scan.sql(order=False)
+    rows = execute(f"SELECT actor, min(ts) FROM ({inner}) s GROUP BY actor", scan.params)
+    return dict(list(row) for row in rows)
+
+
+def _matrix(
+    cohorts: dict[Any, set[int]], returns: Any, total: int, cumulative: bool
+) -> list[list[int]]:
+    matrix = [[0] * total for _ in range(total)]
+    for actor, rows in cohorts.items():
+        back = returns.get(actor, set())
+        for i in rows:
+            matrix[i][0] += 1
+            later = [j - i for j in back if j > i]
+            if cumulative:
+                for k in range(1, max(later, default=0) + 1):
+                    matrix[i][k] += 1
+            else:
+                for k in later:
+                    matrix[i][k] += 1
+    return matrix
+
+
+def _row(period: str, i: int, start: datetime, tz: Any, values: list[int]) -> dict[str, Any]:
+    return {
+        "label": f"{period} {i}",
+        "date": start.replace(tzinfo=tz).isoformat(),
+        "values": [{"count": c, "label": f"{period} {k}"} for k, c in enumerate(values)],
+    }
+
+
+_HOUR = timedelta(hours=1)

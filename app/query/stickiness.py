@@ -1,0 +1,103 @@
+"""Stickiness (spec insights.md 2.4): how many actors were active in exactly (or at least)
+n intervals of the range, per series."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from typing import Any
+
+from app.query import dates
+from app.query.actor_scan import Scan, aware, by_actor
+from app.query.base import QueryContext, QueryError
+
+CRITERIA = {
+    "gte": lambda n, v: n >= v,
+    "lte": lambda n, v: n <= v,
+    "exact": lambda n, v: n == v,
+}
+
+
+def run_stickiness(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
+    """StickinessQuery → one histogram per series."""
+    dr = dates.resolve(query.get("dateRange"), query.get("interval") or "day", ctx)
+    every = max(int(query.get("intervalCount") or 1), 1)
+    buckets = {b: i for i, b in enumerate(dr.buckets())}
+    total = math.ceil(len(buckets) / every)
+    sf = query.get("stickinessFilter") or {}
+    cumulative = sf.get("computedAs") == "cumulative"
+    active = _criterion(sf.get("stickinessCriteria"))
+    results = []
+    for order, node in enumerate(query.get("series") or []):
+        per_actor = _intervals_per_actor(query, ctx, node, dr, buckets, every, active)
+        results.append(_series(node, order, per_actor, total, dr.interval, cumulative))
+    return {"results": results}
+
+
+def _criterion(spec: dict[str, Any] | None) -> Any:
+    if not spec:
+        return lambda n: n > 0
+    check = CRITERIA.get(spec.get("operator", "gte"))
+    if check is None:
+        raise QueryError("stickinessCriteria operator must be gte, lte or exact")
+    value = int(spec.get("value", 1))
+    return lambda n: n > 0 and check(n, value)
+
+
+def _intervals_per_actor(
+    query: dict[str, Any],
+    ctx: QueryContext,
+    node: dict[str, Any],
+    dr: dates.DateRange,
+    buckets: dict[Any, int],
+    every: int,
+    active: Any,
+) -> list[int]:
+    scan = Scan(query, ctx)
+    scan.between(dr.utc_from, dr.utc_to)
+    scan.where.append(scan.event_is(node))
+    out = []
+    for _, rows in by_actor(scan.rows()):
+        per_interval: Counter[int] = Counter()
+        for row in rows:
+            index = buckets.get(dr.bucket_of(dates.to_local(aware(row[1]), dr.tz)))
+            if index is not None:
+                per_interval[index // every] += 1
+        n = sum(1 for count in per_interval.values() if active(count))
+        if n:
+            out.append(n)
+    return out
+
+
+def _series(
+    node: dict[str, Any],
+    order: int,
+    per_actor: list[int],
+    total: int,
+    interval: str,
+    cumulative: bool,
+) -> dict[str, Any]:
+    histogram: defaultdict[int, int] = defaultdict(int)
+    for n in per_actor:
+        histogram[n] += 1
+    if cumulative:
+        data = [sum(c for n, c in histogram.items() if n >= k) for k in range(1, total + 1)]
+    else:
+        data = [histogram.get(k, 0) for k in range(1, total + 1)]
+    suffix = " or more" if cumulative else ""
+    name = node.get("custom_name") or node.get("name") or node.get("event") or "All events"
+    return {
+        "action": {
+            "id": node.get("event"),
+            "type": "events",
+            "order": order,
+            "name": node.get("name") or node.get("event"),
+            "custom_name": node.get("custom_name"),
+            "math": node.get("math"),
+        },
+        "label": name,
+        "count": len(per_actor),
+        "data": data,
+        "days": list(range(1, total + 1)),
+        "labels": [f"{k} {interval}{'s' if k > 1 else ''}{suffix}" for k in range(1, total + 1)],
+    }
