@@ -30,9 +30,8 @@ def group_join(index: int) -> str:
 
 def actor_expr(params: Params) -> str:
     """The person uuid an event counts for (NULL for the zero uuid, which is never an actor)."""
-    zero = params.bind(ZERO_UUID)
-    cast = "::uuid" if params.pg else ""
-    return f"COALESCE(pdi.person_uuid, NULLIF(e.person_id, {zero}{cast}))"
+    zero = f"CAST({params.bind(ZERO_UUID)} AS uuid)" if params.pg else params.bind(ZERO_UUID)
+    return f"COALESCE(pdi.person_uuid, NULLIF(e.person_id, {zero}))"
 
 
 def group_actor_expr(index: int) -> str:

@@ -192,9 +192,11 @@ def _date(sql_op: str) -> Callable[[str, Any, Params], str]:
             moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError as exc:
             raise QueryError(f"invalid date {value!r}") from exc
-        bound = moment.isoformat() if params.pg else moment.strftime("%Y-%m-%d %H:%M:%S.%f")
-        cast = "::timestamptz" if params.pg else ""
-        return f"COALESCE({params.safe_timestamp(expr)} {sql_op} {params.bind(bound)}{cast}, FALSE)"
+        if params.pg:
+            bound = f"CAST({params.bind(moment.isoformat())} AS timestamptz)"
+        else:
+            bound = params.bind(moment.strftime("%Y-%m-%d %H:%M:%S.%f"))
+        return f"COALESCE({params.safe_timestamp(expr)} {sql_op} {bound}, FALSE)"
 
     return build
 
