@@ -14,8 +14,6 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "app.projects.routes",
     "app.api_keys.routes",
     "app.activity.routes",
-    "app.telemetry.routes",
-    "app.instance.routes",
     "app.ingestion.routes",
     "app.events.routes",
     "app.persons.routes",

@@ -58,6 +58,7 @@ class LiveServer:
     def __exit__(self, *exc: Any) -> None:
         self.server.shutdown()
         self.thread.join(10)
+        self.server.server_close()
 
 
 @pytest.fixture
@@ -73,6 +74,15 @@ def drain(app: Flask) -> int:
     with app.app_context():
         result: int = run("workers.jobs.ingest.drain", None, None, {})
     return result
+
+
+def rq_drain(app: Flask) -> None:
+    """Drain with a real RQ burst worker on the ingestion queue (runs the kicked drain jobs)."""
+    from workers import runner
+    from workers.worker import start
+
+    runner.use_app(app)
+    start(["ingestion"], burst=True)
 
 
 def rows(app: Flask, model: Any, **where: Any) -> list[Any]:

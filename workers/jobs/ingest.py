@@ -27,7 +27,7 @@ def drain(max_seconds: float = 300) -> int:
     stored = drain_queue(
         redis,
         chunk_events=settings.INGESTION_QUEUE_BATCH,
-        heartbeat_seconds=int(settings.extra.get("INGEST_HEARTBEAT_SECONDS", 30)),
+        heartbeat_seconds=settings.INGEST_HEARTBEAT_SECONDS,
         max_seconds=max_seconds,
     )
     if queue.depth(redis):

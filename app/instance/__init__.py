@@ -1,1 +1,0 @@
-"""Instance administration: status, instance-wide settings (instance admins = staff users)."""

@@ -1,1 +1,0 @@
-"""Self-hosted telemetry: the usage report, the entity report and mailing opt-ins."""
