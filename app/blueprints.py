@@ -21,6 +21,7 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "app.feature_flags.routes",
     "app.feature_flags.remote_routes",
     "app.sso.routes",
+    "app.query.routes",
 )
 
 # Modules exposing `register(app)` for non-blueprint wiring (edition resolvers, CLI, hooks).
