@@ -14,6 +14,7 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "app.projects.routes",
     "app.api_keys.routes",
     "app.activity.routes",
+    "app.cohorts.routes",
     "app.ingestion.routes",
     "app.events.routes",
     "app.persons.routes",

@@ -30,6 +30,7 @@ class Entry:
 
 # One line per periodic job; each job crosses tenants itself, explicitly.
 SCHEDULE: list[Entry] = [
+    Entry("cohorts-recalculate", 6 * 3600, "workers.jobs.cohorts.recalculate_all"),
     Entry("sso-maintenance", 3600, "workers.jobs.sso.maintenance"),
     Entry("ingest-reap", 60, "workers.jobs.ingest.drain", queue=queues.INGESTION),
     Entry("billing-reconcile", 86400, "workers.jobs.billing.reconcile_billing", queues.BILLING),

@@ -21,3 +21,21 @@ def make_data(app: Flask) -> Any:
         return Data(app, timezone, week_start_day)
 
     return build
+
+
+@pytest.fixture
+def drain(app: Flask) -> Any:
+    """Run every queued job with a real RQ worker, in-process (burst)."""
+    from rq import Queue, SimpleWorker  # noqa: TID251 - tests drain the real queues in-process
+
+    from workers.queues import ALL_QUEUES
+    from workers.runner import use_app
+
+    use_app(app)
+    redis = app.extensions["redis"]
+
+    def run() -> None:
+        queues = [Queue(name, connection=redis) for name in ALL_QUEUES]
+        SimpleWorker(queues, connection=redis).work(burst=True)
+
+    return run

@@ -31,10 +31,20 @@ _slug = itertools.count(1)
 class Data:
     """One project and helpers to fill it; use inside `with data.scope():` or via run()."""
 
-    def __init__(self, app: Flask, timezone: str = "UTC", week_start_day: int = 0) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        timezone: str = "UTC",
+        week_start_day: int = 0,
+        existing: tuple[uuid.UUID, int] | None = None,
+    ) -> None:
         self.app = app
         self.timezone = timezone
         self.week_start_day = week_start_day
+        self._persons: dict[str, Person] = {}
+        if existing is not None:  # a project made through the API (signup)
+            self.organization_id, self.project_id = existing
+            return
         with app.app_context():
             session = get_session()
             org = Organization(name="Org", slug=f"org-{next(_slug)}-{uuid.uuid4().hex[:6]}")
@@ -52,7 +62,6 @@ class Data:
                 session.flush()
                 self.project_id = project.id
             session.commit()
-        self._persons: dict[str, Person] = {}
 
     @contextmanager
     def scope(self) -> Iterator[None]:
