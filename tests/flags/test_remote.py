@@ -41,8 +41,8 @@ def _person(app: Flask, acct: Account, distinct_ids: list[str], props: dict[str,
         return person.id
 
 
-def _flags(api: Api, body: Any, path: str = "/flags/?v=2", **kw: Any) -> Any:
-    return api.new_client().post(path, **({"json": body} if not kw else kw))
+def _flags(api: Api, body: Any, path: str = "/flags/?v=2") -> Any:
+    return api.new_client().post(path, json=body)
 
 
 def test_shapes_for_each_version(api: Api, grant_growth: Any) -> None:
