@@ -23,6 +23,8 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "app.feature_flags.remote_routes",
     "app.sso.routes",
     "app.query.routes",
+    "app.insights.routes",
+    "app.dashboards.routes",
 )
 
 # Modules exposing `register(app)` for non-blueprint wiring (edition resolvers, CLI, hooks).

@@ -7,11 +7,13 @@ from app.activity import models as activity_models
 from app.api_keys import models as api_key_models
 from app.auth import models as auth_models
 from app.cohorts import models as cohort_models
+from app.dashboards import models as dashboard_models
 from app.events import models as event_models
 from app.ingestion import models as ingestion_models
 from app.experiments import models as experiment_models
 from app.feature_flags import models as feature_flag_models
 from app.instance import models as instance_models
+from app.insights import models as insight_models
 from app.members import models as member_models
 from app.organizations import models as organization_models
 from app.persons import models as person_models
@@ -37,6 +39,8 @@ GLOBAL_TABLES = frozenset(
 __all__ = [
     "GLOBAL_TABLES",
     "activity_models",
+    "dashboard_models",
+    "insight_models",
     "api_key_models",
     "auth_models",
     "billing_models",

@@ -1,0 +1,1 @@
+"""Dashboards: tiles of saved insights (and text) with dashboard-level filters."""

@@ -1,0 +1,1 @@
+"""Saved insights: a named query plus its cached result."""
