@@ -134,16 +134,9 @@ def sync_entitlement(org_id: uuid.UUID, entitled: bool | None = None) -> None:
         (end_grace if has else start_grace)(config)
 
 
-def on_edition_change(org_id: uuid.UUID, old_edition: object, new_edition: object) -> None:
-    """billing.EDITION_CHANGE_HOOKS entry."""
-    sync_entitlement(org_id, entitled=_edition_value(new_edition) >= Edition.ULTIMATE)
-
-
-def _edition_value(edition: object) -> int:
-    if isinstance(edition, int):
-        return int(edition)
-    name = str(getattr(edition, "name", getattr(edition, "value", edition))).upper()
-    return int(Edition[name]) if name in Edition.__members__ else 0
+def on_edition_change(org_id: uuid.UUID, old_edition: Edition, new_edition: Edition) -> None:
+    """billing.EDITION_CHANGE_HOOKS entry: losing Ultimate starts the warned grace period."""
+    sync_entitlement(org_id, entitled=int(new_edition) >= Edition.ULTIMATE)
 
 
 def enforced_org_ids() -> list[uuid.UUID]:

@@ -155,11 +155,15 @@ def error_code(resp: Any) -> str | None:
     return query.get("error", [None])[0]
 
 
-@pytest.fixture
-def sso_org(api: Api, idp: SamlIdP, editions: Editions, txt: TXT) -> Iterator[SSOOrg]:
+def build_sso_org(api: Api, idp: SamlIdP, editions: Editions, txt: TXT) -> SSOOrg:
     admin = api.signup(email="admin@acme.example.com")
     editions.grant(admin.organization_id)
     verify_domain(api, txt, admin, "acme.example.com")
     org = SSOOrg(api=api, admin=admin, idp=idp, domain="acme.example.com")
     org.configure(idp_metadata_xml=idp.metadata_xml())
-    yield org
+    return org
+
+
+@pytest.fixture
+def sso_org(api: Api, idp: SamlIdP, editions: Editions, txt: TXT) -> Iterator[SSOOrg]:
+    yield build_sso_org(api, idp, editions, txt)
