@@ -15,32 +15,21 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "app.api_keys.routes",
     "app.activity.routes",
     "app.cohorts.routes",
-    "app.feature_flags.routes",
-    "app.feature_flags.remote_routes",
-    "app.experiments.routes",
-    "billing.routes",
     "app.ingestion.routes",
     "app.events.routes",
     "app.persons.routes",
-    "app.telemetry.routes",
-    "app.instance.routes",
+    "billing.routes",
+    "app.feature_flags.routes",
+    "app.feature_flags.remote_routes",
+    "app.experiments.routes",
     "app.sso.routes",
-    "app.permissions.routes",
-    "app.roles.routes",
-    "app.service_accounts.routes",
-    "app.audit.routes",
     "app.query.routes",
     "app.insights.routes",
     "app.dashboards.routes",
 )
 
 # Modules exposing `register(app)` for non-blueprint wiring (edition resolvers, CLI, hooks).
-EXTENSION_MODULES: tuple[str, ...] = (
-    "app.cli",
-    "billing",
-    "app.sso",
-    "app.permissions.extension",
-)
+EXTENSION_MODULES: tuple[str, ...] = ("app.cli", "billing", "app.sso")
 
 
 def register_blueprints(app: Flask) -> None:
