@@ -12,13 +12,11 @@ from app.events import models as event_models
 from app.ingestion import models as ingestion_models
 from app.experiments import models as experiment_models
 from app.feature_flags import models as feature_flag_models
-from app.instance import models as instance_models
 from app.insights import models as insight_models
 from app.members import models as member_models
 from app.organizations import models as organization_models
 from app.persons import models as person_models
 from app.projects import models as project_models
-from app.telemetry import models as telemetry_models
 from billing import models as billing_models
 from app.sso import models as sso_models
 
@@ -31,8 +29,6 @@ GLOBAL_TABLES = frozenset(
         "personal_api_keys",  # belongs to a user; restrictions are checked per request
         "billing_stripe_events",  # stored before the organization is known (webhook first)
         "billing_instance_licenses",  # a self-hosted license covers the whole instance
-        "instance_settings",  # instance-wide switches (telemetry), owned by no tenant
-        "telemetry_sent",  # what this instance reported, instance-wide aggregates only
     }
 )
 
@@ -49,11 +45,9 @@ __all__ = [
     "ingestion_models",
     "experiment_models",
     "feature_flag_models",
-    "instance_models",
     "person_models",
     "member_models",
     "organization_models",
     "project_models",
-    "telemetry_models",
     "sso_models",
 ]
