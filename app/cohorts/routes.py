@@ -13,7 +13,7 @@ from app.cohorts.models import Cohort
 from app.cohorts.schemas import CohortCreate, CohortPersonRead, CohortRead, CohortUpdate
 from app.db import get_session
 from app.errors import ValidationError
-from app.http import api_scope, doc, page_args, paginate, parse
+from app.http import api_scope, doc, json_body, paginate, parse
 from workers import queues
 from workers.enqueue import enqueue
 
@@ -31,8 +31,6 @@ def _json(cohort: Cohort, status: int = 200) -> Response:
 def _body() -> dict[str, Any]:
     """JSON, or a multipart form whose `csv` file lists distinct ids (first column)."""
     if not request.mimetype.startswith("multipart/"):
-        from app.http import json_body
-
         return json_body()
     data: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csv"}
     if "is_static" in data:
@@ -143,7 +141,6 @@ def delete_cohort(project_id: int, cohort_id: int) -> Response:
 def cohort_persons(project_id: int, cohort_id: int) -> Response:
     """Members of the cohort's last completed calculation."""
     cohort = service.get_cohort(cohort_id=cohort_id)
-    limit, _ = page_args()
     body = paginate(service.member_persons(cohort=cohort), lambda p: p)
     persons = body["results"]
     ids = service.distinct_ids_of([p.id for p in persons])
@@ -158,5 +155,4 @@ def cohort_persons(project_id: int, cohort_id: int) -> Response:
         ).model_dump(mode="json")
         for p in persons
     ]
-    del limit
     return jsonify(body)

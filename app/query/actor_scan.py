@@ -17,7 +17,8 @@ from typing import Any
 from app.query import persons
 from app.query.base import QueryContext, QueryError
 from app.query.properties import Sources, compile_filters
-from app.query.sql import ZERO_UUID, Params, dialect_name, execute, utc_param
+from app.query.sql import Params, dialect_name, execute, utc_param
+from app.query.trends import test_account_filters
 
 
 @dataclass
@@ -55,9 +56,7 @@ class Scan:
         index = self.group_index
         if index is not None:
             return persons.group_actor_expr(index)
-        zero = self.bind(ZERO_UUID)
-        cast = f"CAST({zero} AS uuid)" if self.params.pg else zero
-        return f"COALESCE(pdi.person_uuid, NULLIF(e.person_id, {cast}))"
+        return persons.actor_expr(self.params)
 
     def bind(self, value: Any) -> str:
         return self.params.bind(value)
@@ -119,15 +118,3 @@ def aware(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
-
-
-def test_account_filters(project_id: int) -> list[Any]:
-    """The project's test-account filters (AND-ed in when filterTestAccounts is set)."""
-    params = Params(dialect_name(), project_id=project_id)
-    rows = execute("SELECT test_account_filters FROM projects WHERE id = :project_id", params)
-    value = rows[0][0] if rows else None
-    if isinstance(value, str):
-        import json
-
-        value = json.loads(value)
-    return list(value or [])
