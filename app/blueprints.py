@@ -21,8 +21,11 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "billing.routes",
     "app.feature_flags.routes",
     "app.feature_flags.remote_routes",
+    "app.experiments.routes",
     "app.sso.routes",
     "app.query.routes",
+    "app.insights.routes",
+    "app.dashboards.routes",
 )
 
 # Modules exposing `register(app)` for non-blueprint wiring (edition resolvers, CLI, hooks).
