@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from onelogin.saml2.auth import OneLogin_Saml2_Auth
 from onelogin.saml2.constants import OneLogin_Saml2_Constants as Const
-from onelogin.saml2.errors import OneLogin_Saml2_Error, OneLogin_Saml2_ValidationError
+from onelogin.saml2.errors import OneLogin_Saml2_ValidationError
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 from onelogin.saml2.response import OneLogin_Saml2_Response
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
@@ -137,7 +137,7 @@ def validate(org_id: uuid.UUID, idp: IdP, encoded: str, request_id: str | None) 
         )
     except OneLogin_Saml2_ValidationError as exc:
         raise SSOLoginError(_CODES.get(int(exc.code), "saml_invalid"), str(exc)) from exc
-    except (OneLogin_Saml2_Error, ValueError, TypeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any library failure means an invalid response
         raise SSOLoginError("saml_invalid", f"invalid SAML response: {exc}") from exc
     return _assertion(response)
 
@@ -154,7 +154,10 @@ def _assertion(response: OneLogin_Saml2_Response) -> Assertion:
 
 def parse_idp_metadata(xml: str) -> IdP:
     """Entity id, SSO URL and signing certs from IdP metadata (no DTDs, no network)."""
-    parse_xml(xml.encode())
+    try:
+        parse_xml(xml.encode())
+    except SSOLoginError as exc:
+        raise ValueError("IdP metadata must be plain XML (no DTD or entities)") from exc
     try:
         data = OneLogin_Saml2_IdPMetadataParser.parse(
             xml, required_sso_binding=Const.BINDING_HTTP_REDIRECT
