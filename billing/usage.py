@@ -34,7 +34,11 @@ def count_events(organization_id: uuid.UUID, start: datetime, end: datetime) -> 
                 session.scalar(
                     select(func.count())
                     .select_from(Event)
-                    .where(Event.timestamp >= start, Event.timestamp < end)
+                    .where(  # explicit: the tenant guard sees no entity in a bare count
+                        Event.project_id == project_id,
+                        Event.timestamp >= start,
+                        Event.timestamp < end,
+                    )
                 )
                 or 0
             )
