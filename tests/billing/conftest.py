@@ -21,11 +21,18 @@ from tests.helpers import Account, Api
 from workers import runner
 
 SECRETS = ("whsec_current", "whsec_previous")
-GROWTH_PRICE = {"id": "price_growth", "object": "price", "metadata": {},
-                "product": {"id": "prod_g", "object": "product", "metadata": {}}}
-ULTIMATE_PRICE = {"id": "price_ult_meta", "object": "price", "metadata": {},
-                  "product": {"id": "prod_u", "object": "product",
-                              "metadata": {"edition": "ultimate"}}}
+GROWTH_PRICE = {
+    "id": "price_growth",
+    "object": "price",
+    "metadata": {},
+    "product": {"id": "prod_g", "object": "product", "metadata": {}},
+}
+ULTIMATE_PRICE = {
+    "id": "price_ult_meta",
+    "object": "price",
+    "metadata": {},
+    "product": {"id": "prod_u", "object": "product", "metadata": {"edition": "ultimate"}},
+}
 _evt = itertools.count(1)
 
 
@@ -91,7 +98,9 @@ class Deliver:
     ) -> TestResponse:
         headers = {"Stripe-Signature": sign(body, secret, timestamp)} if secret else {}
         return self.api.new_client().post(
-            "/api/billing/stripe/webhook/", data=body, headers=headers,
+            "/api/billing/stripe/webhook/",
+            data=body,
+            headers=headers,
             content_type="application/json",
         )
 
@@ -119,7 +128,10 @@ Subscribe = Callable[..., dict[str, Any]]
 
 def checkout_customer(api: Api, owner: Account, fake: FakeStripe) -> str:
     """Run Checkout for the owner's organization and return the Stripe customer created."""
-    resp = api.post(owner, f"/api/organizations/{owner.organization_id}/billing/checkout/",
-                    {"edition": "growth"})
+    resp = api.post(
+        owner,
+        f"/api/organizations/{owner.organization_id}/billing/checkout/",
+        {"edition": "growth"},
+    )
     assert resp.status_code == 200, resp.get_json()
     return str(fake.calls("POST", "/v1/customers")[-1].params and list(fake.customers)[-1])

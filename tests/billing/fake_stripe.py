@@ -96,8 +96,13 @@ def _error(kind: str, message: str) -> dict[str, Any]:
 
 
 def _missing(what: str) -> tuple[int, Any]:
-    return 404, {"error": {"type": "invalid_request_error", "code": "resource_missing",
-                           "message": f"No such {what}"}}
+    return 404, {
+        "error": {
+            "type": "invalid_request_error",
+            "code": "resource_missing",
+            "message": f"No such {what}",
+        }
+    }
 
 
 def _list(data: list[dict[str, Any]], params: dict[str, str], url: str) -> dict[str, Any]:
@@ -112,8 +117,12 @@ def _list(data: list[dict[str, Any]], params: dict[str, str], url: str) -> dict[
 def _create_customer(fake: FakeStripe, _parts: list[str], params: dict[str, str]) -> Any:
     cid = fake.new_id("cus")
     meta = {k[9:-1]: v for k, v in params.items() if k.startswith("metadata[")}
-    fake.customers[cid] = {"id": cid, "object": "customer", "name": params.get("name"),
-                           "metadata": meta}
+    fake.customers[cid] = {
+        "id": cid,
+        "object": "customer",
+        "name": params.get("name"),
+        "metadata": meta,
+    }
     return 200, fake.customers[cid]
 
 
@@ -124,14 +133,22 @@ def _get_customer(fake: FakeStripe, parts: list[str], _params: dict[str, str]) -
 
 def _checkout(fake: FakeStripe, _parts: list[str], params: dict[str, str]) -> Any:
     sid = fake.new_id("cs_test")
-    return 200, {"id": sid, "object": "checkout.session", "mode": params.get("mode"),
-                 "url": f"https://checkout.stripe.test/{sid}",
-                 "client_reference_id": params.get("client_reference_id")}
+    return 200, {
+        "id": sid,
+        "object": "checkout.session",
+        "mode": params.get("mode"),
+        "url": f"https://checkout.stripe.test/{sid}",
+        "client_reference_id": params.get("client_reference_id"),
+    }
 
 
 def _portal(fake: FakeStripe, _parts: list[str], params: dict[str, str]) -> Any:
-    return 200, {"id": fake.new_id("bps"), "object": "billing_portal.session",
-                 "customer": params.get("customer"), "url": "https://billing.stripe.test/p"}
+    return 200, {
+        "id": fake.new_id("bps"),
+        "object": "billing_portal.session",
+        "customer": params.get("customer"),
+        "url": "https://billing.stripe.test/p",
+    }
 
 
 def _get_sub(fake: FakeStripe, parts: list[str], _params: dict[str, str]) -> Any:
@@ -155,9 +172,13 @@ def _list_events(fake: FakeStripe, _parts: list[str], params: dict[str, str]) ->
 
 
 def _meter_event(_fake: FakeStripe, _parts: list[str], params: dict[str, str]) -> Any:
-    return 200, {"object": "billing.meter_event", "event_name": params.get("event_name"),
-                 "identifier": params.get("identifier"), "livemode": False,
-                 "payload": {"value": params.get("payload[value]")}}
+    return 200, {
+        "object": "billing.meter_event",
+        "event_name": params.get("event_name"),
+        "identifier": params.get("identifier"),
+        "livemode": False,
+        "payload": {"value": params.get("payload[value]")},
+    }
 
 
 ROUTES = {

@@ -34,22 +34,35 @@ def status(api: Api, who: Account) -> dict[str, Any]:
 def edition_changes(app: Flask, org_id: str) -> list[dict[str, Any]]:
     with app.app_context(), tenant_scope(uuid.UUID(org_id)):
         rows = get_session().scalars(
-            select(ActivityLog).where(ActivityLog.action == "edition_changed")
+            select(ActivityLog)
+            .where(ActivityLog.action == "edition_changed")
             .order_by(ActivityLog.created_at)
         )
         return [r.detail for r in rows]
 
 
 def subscribe(
-    api: Api, owner: Account, fake: FakeStripe, deliver: Deliver, *, status_: str = "active",
-    price: dict[str, Any] = GROWTH_PRICE, sub_id: str = "sub_main",
+    api: Api,
+    owner: Account,
+    fake: FakeStripe,
+    deliver: Deliver,
+    *,
+    status_: str = "active",
+    price: dict[str, Any] = GROWTH_PRICE,
+    sub_id: str = "sub_main",
 ) -> str:
     customer = checkout_customer(api, owner, fake)
     fake.set_subscription(sub_id, customer, status_, price)
-    resp, _ = deliver.event("checkout.session.completed", {
-        "id": "cs_test_1", "object": "checkout.session", "customer": customer,
-        "subscription": sub_id, "client_reference_id": owner.organization_id,
-    })
+    resp, _ = deliver.event(
+        "checkout.session.completed",
+        {
+            "id": "cs_test_1",
+            "object": "checkout.session",
+            "customer": customer,
+            "subscription": sub_id,
+            "client_reference_id": owner.organization_id,
+        },
+    )
     assert resp.status_code == 200
     drain(api.app)
     return customer
@@ -118,8 +131,10 @@ def test_past_due_keeps_edition_during_grace_then_free(
     t0 = datetime(2026, 11, 21, 12, tzinfo=UTC)
     extra["BILLING_NOW"] = t0.isoformat()
     fake.set_subscription("sub_main", customer, "past_due", GROWTH_PRICE)
-    deliver.event("invoice.payment_failed", {
-        "id": "in_1", "object": "invoice", "customer": customer, "subscription": "sub_main"})
+    deliver.event(
+        "invoice.payment_failed",
+        {"id": "in_1", "object": "invoice", "customer": customer, "subscription": "sub_main"},
+    )
     drain(capi.app)
     body = status(capi, owner)
     assert body["edition"] == "growth"
@@ -138,8 +153,15 @@ def test_past_due_keeps_edition_during_grace_then_free(
     assert changes[-1]["changes"][0] == {"field": "edition", "before": "growth", "after": "free"}
     assert changes[-1]["event_id"].startswith("reconciliation:")
     fake.set_subscription("sub_main", customer, "active", GROWTH_PRICE)
-    deliver.event("invoice.paid", {"id": "in_2", "object": "invoice", "customer": customer,
-                                   "parent": {"subscription_details": {"subscription": "sub_main"}}})
+    deliver.event(
+        "invoice.paid",
+        {
+            "id": "in_2",
+            "object": "invoice",
+            "customer": customer,
+            "parent": {"subscription_details": {"subscription": "sub_main"}},
+        },
+    )
     drain(capi.app)
     assert status(capi, owner)["edition"] == "growth"
 
@@ -177,8 +199,9 @@ def test_duplicate_delivery_has_no_effect(capi: Api, fake: FakeStripe, deliver: 
     first, evt = deliver.event("customer.subscription.updated", fake.subscriptions["sub_main"])
     drain(capi.app)
     retrieves = len(fake.calls("GET", "/v1/subscriptions/sub_main"))
-    second, _ = deliver.event("customer.subscription.updated", evt["data"]["object"],
-                              event_id=evt["id"])
+    second, _ = deliver.event(
+        "customer.subscription.updated", evt["data"]["object"], event_id=evt["id"]
+    )
     drain(capi.app)
     assert first.get_json() == {"received": True, "duplicate": False}
     assert second.status_code == 200 and second.get_json()["duplicate"] is True
@@ -207,8 +230,9 @@ def test_unknown_customer_and_unknown_type_are_stored_as_ignored(
 ) -> None:
     capi.signup()
     fake.set_subscription("sub_x", "cus_stranger", "active", GROWTH_PRICE)
-    _, unknown_customer = deliver.event("customer.subscription.created",
-                                        fake.subscriptions["sub_x"])
+    _, unknown_customer = deliver.event(
+        "customer.subscription.created", fake.subscriptions["sub_x"]
+    )
     _, unknown_type = deliver.event("charge.refunded", {"id": "ch_1", "object": "charge"})
     drain(capi.app)
     with capi.app.app_context():

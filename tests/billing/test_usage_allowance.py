@@ -121,8 +121,12 @@ def test_cloud_allowance_warns_pauses_and_replays_on_upgrade(
     add_events(app, owner, 8, now)
     run_job(app, "workers.jobs.billing.check_allowances")
     assert warnings(app, owner) == [80]
-    assert status(api, owner)["allowance"] == {"limit": 10, "events": 8, "paused": False,
-                                               "applies": True}
+    assert status(api, owner)["allowance"] == {
+        "limit": 10,
+        "events": 8,
+        "paused": False,
+        "applies": True,
+    }
     add_events(app, owner, 2, now)
     run_job(app, "workers.jobs.billing.check_allowances")
     run_job(app, "workers.jobs.billing.check_allowances")  # warnings are sent once per period
@@ -156,6 +160,9 @@ def test_self_hosted_has_no_allowance(app_factory: Any) -> None:
     assert overflow_rows(app, owner) == 0
     body = status(api, owner)
     assert body["allowance"] is None and body["edition"] == "free" and body["source"] == "free"
-    resp = api.post(owner, f"/api/organizations/{owner.organization_id}/billing/checkout/",
-                    {"edition": "growth"})
+    resp = api.post(
+        owner,
+        f"/api/organizations/{owner.organization_id}/billing/checkout/",
+        {"edition": "growth"},
+    )
     assert resp.status_code == 409

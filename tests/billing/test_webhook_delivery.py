@@ -43,9 +43,12 @@ def test_bad_missing_and_expired_signatures_store_nothing(deliver: Deliver) -> N
     sig = deliver.api.new_client().post  # a valid signature for other bytes
     from tests.billing.fake_stripe import sign
 
-    tampered = sig("/api/billing/stripe/webhook/", data=tampered_body,
-                   headers={"Stripe-Signature": sign(body, SECRETS[0])},
-                   content_type="application/json")
+    tampered = sig(
+        "/api/billing/stripe/webhook/",
+        data=tampered_body,
+        headers={"Stripe-Signature": sign(body, SECRETS[0])},
+        content_type="application/json",
+    )
     for resp in (wrong, missing, expired, tampered):
         assert resp.status_code == 400
         assert error(resp)["code"] == "invalid_signature"
@@ -88,8 +91,10 @@ def test_concurrent_deliveries_converge(capi: Api, fake: FakeStripe, deliver: De
     runner.use_app(capi.app)
     fake.set_subscription("sub_c", customer, "active", ULTIMATE_PRICE)
     workers = [
-        threading.Thread(target=runner.run, args=(
-            "workers.jobs.billing.process_stripe_event", None, None, {"event_id": e["id"]}))
+        threading.Thread(
+            target=runner.run,
+            args=("workers.jobs.billing.process_stripe_event", None, None, {"event_id": e["id"]}),
+        )
         for e in events
     ]
     for t in workers:
