@@ -144,7 +144,8 @@ def test_personal_key_needs_query_scope(api: Api, setup: tuple[Any, int]) -> Non
     assert post(api, key, pid).status_code == 200
 
 
-def test_trends_on_embedded_sqlite(app_factory: Any, tmp_path: Any) -> None:
+def test_trends_on_embedded_sqlite(app: Flask, app_factory: Any, tmp_path: Any) -> None:
+    # `app` is built first so the fixture's cleanup truncates Postgres, not this SQLite file.
     from alembic import command
     from alembic.config import Config
 
