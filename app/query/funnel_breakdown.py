@@ -96,7 +96,7 @@ class Breakdown:
 
     def _cohorts_of(self, actor: str) -> list[Any]:
         if self._members is None:
-            self._members = _load_members(self.project_id, self.cohorts)
+            self._members = load_members(self.project_id, self.cohorts)
         found = self._members.get(actor, [])
         return [c for c in self.cohorts if c == "all" or c in found]
 
@@ -117,7 +117,7 @@ def _unique(values: Any) -> list[Any]:
     return list(seen)
 
 
-def _load_members(project_id: int, cohorts: list[Any]) -> dict[str, list[Any]]:
+def load_members(project_id: int, cohorts: list[Any]) -> dict[str, list[Any]]:
     ids = [c for c in cohorts if c != "all"]
     if not ids:
         return {}

@@ -9,12 +9,14 @@ start of the interval after the one holding date_to. Every row has `totalInterva
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from app.query import dates
 from app.query.actor_scan import Scan, aware, by_actor
 from app.query.base import QueryContext, QueryError
+from app.query.retention_breakdown import RetentionBreakdown
 from app.query.sql import execute, utc_param
 
 PERIODS = {"Hour": "hour", "Day": "day", "Week": "week", "Month": "month"}
@@ -33,9 +35,28 @@ def run_retention(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
     index = {start: i for i, start in enumerate(starts)}
     end = dates.step(starts[-1], interval) if interval != "hour" else _next_hour(starts[-1], tz)
     first_time = rf.get("retentionType") == "retention_first_time"
-    cohorts, returns = _activity(query, ctx, rf, (starts[0], end), tz, interval, index, first_time)
-    matrix = _matrix(cohorts, returns, total, bool(rf.get("cumulative")))
-    return {"results": [_row(period, i, starts[i], tz, matrix[i]) for i in range(total)]}
+    bd = RetentionBreakdown.of(query, ctx.project_id)
+    window = Window((starts[0], end), tz, interval, index)
+    cohorts, returns = _activity(query, ctx, rf, window, first_time, bd)
+    matrices = _matrices(cohorts, returns, total, rf)
+    if bd.active:
+        matrices.pop(None, None)
+    rows = []
+    for value, matrix in bd.ranked(matrices):
+        for i in range(total):
+            row = _row(period, i, starts[i], tz, matrix[i])
+            if bd.active:
+                row["breakdown_value"] = value
+            rows.append(row)
+    return {"results": rows}
+
+
+@dataclass(frozen=True)
+class Window:
+    bounds: tuple[datetime, datetime]  # local [first row start, end of range)
+    tz: Any
+    interval: str
+    index: dict[datetime, int]
 
 
 def _row_starts(
@@ -81,43 +102,41 @@ def _activity(
     query: dict[str, Any],
     ctx: QueryContext,
     rf: dict[str, Any],
-    bounds: tuple[datetime, datetime],
-    tz: Any,
-    interval: str,
-    index: dict[datetime, int],
+    window: Window,
     first_time: bool,
-) -> tuple[dict[Any, set[int]], dict[Any, dict[int, int]]]:
-    """Per actor: the row indexes they start in, and return-event counts per interval."""
+    bd: RetentionBreakdown,
+) -> tuple[dict[Any, dict[int, list[Any]]], dict[Any, set[int]]]:
+    """Per actor: {row: breakdown values} they start in, and the intervals they returned in."""
     scan = Scan(query, ctx)
     start_cond = scan.event_is(_entity(rf.get("targetEntity")))
     return_cond = scan.event_is(_entity(rf.get("returningEntity")))
-    utc_from, utc_to = dates.to_utc(bounds[0], tz), dates.to_utc(bounds[1], tz)
     first_seen = _first_starts(query, ctx, rf) if first_time else None
     dialect = scan.params.dialect
-    scan.where.append(f"e.timestamp >= {scan.bind(utc_param(utc_from, dialect))}")
-    scan.where.append(f"e.timestamp < {scan.bind(utc_param(utc_to, dialect))}")
+    low, high = (dates.to_utc(b, window.tz) for b in window.bounds)
+    scan.where.append(f"e.timestamp >= {scan.bind(utc_param(low, dialect))}")
+    scan.where.append(f"e.timestamp < {scan.bind(utc_param(high, dialect))}")
     scan.where.append(f"({start_cond} OR {return_cond})")
     scan.columns += [scan.flag(start_cond), scan.flag(return_cond)]
-    cohorts: dict[Any, set[int]] = defaultdict(set)
+    bd.add_column(scan)
+    cohorts: dict[Any, dict[int, list[Any]]] = defaultdict(dict)
     returns: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-
-    def bucket(ts: Any) -> int | None:
-        return index.get(
-            dates.start_of(dates.to_local(aware(ts), tz), interval, ctx.week_start_day)
-        )
-
     for actor, rows in by_actor(scan.rows()):
-        for _, ts, _, is_start, is_return in rows:
-            i = bucket(ts)
+        for _, ts, _, is_start, is_return, raw in rows:
+            i = window.index.get(
+                dates.start_of(
+                    dates.to_local(aware(ts), window.tz), window.interval, ctx.week_start_day
+                )
+            )
             if i is None:
                 continue
-            if is_start and (first_seen is None or first_seen.get(actor) == ts):
-                cohorts[actor].add(i)
+            first_ok = first_seen is None or first_seen.get(actor) == ts
+            if is_start and first_ok and i not in cohorts[actor]:
+                cohorts[actor][i] = bd.values(actor, raw)  # the interval's first start event
             if is_return:
                 returns[actor][i] += 1
     minimum = int(rf.get("minimumOccurrences") or 1)
     active = {a: {i for i, n in per.items() if n >= minimum} for a, per in returns.items()}
-    return cohorts, active  # type: ignore[return-value]
+    return cohorts, active
 
 
 def _first_starts(query: dict[str, Any], ctx: QueryContext, rf: dict[str, Any]) -> dict[Any, Any]:
@@ -129,22 +148,27 @@ def _first_starts(query: dict[str, Any], ctx: QueryContext, rf: dict[str, Any]) 
     return dict(list(row) for row in rows)
 
 
-def _matrix(
-    cohorts: dict[Any, set[int]], returns: Any, total: int, cumulative: bool
-) -> list[list[int]]:
-    matrix = [[0] * total for _ in range(total)]
+def _matrices(
+    cohorts: dict[Any, dict[int, list[Any]]],
+    returns: dict[Any, set[int]],
+    total: int,
+    rf: dict[str, Any],
+) -> dict[Any, list[list[int]]]:
+    cumulative = bool(rf.get("cumulative"))
+    out: dict[Any, list[list[int]]] = {}
     for actor, rows in cohorts.items():
         back = returns.get(actor, set())
-        for i in rows:
-            matrix[i][0] += 1
+        for i, values in rows.items():
             later = [j - i for j in back if j > i]
-            if cumulative:
-                for k in range(1, max(later, default=0) + 1):
+            reached = range(1, max(later, default=0) + 1) if cumulative else later
+            for value in values:
+                matrix = out.setdefault(value, [[0] * total for _ in range(total)])
+                matrix[i][0] += 1
+                for k in reached:
                     matrix[i][k] += 1
-            else:
-                for k in later:
-                    matrix[i][k] += 1
-    return matrix
+    if not out:
+        out[None] = [[0] * total for _ in range(total)]
+    return out
 
 
 def _row(period: str, i: int, start: datetime, tz: Any, values: list[int]) -> dict[str, Any]:

@@ -118,3 +118,53 @@ def test_merged_persons_are_one_actor(data: Data) -> None:
     assert matrix(data.run(run_retention, retention()))[0] == [1, 0, 0, 0]
     data.merge("anon", "user")
     assert matrix(data.run(run_retention, retention()))[0] == [1, 1, 0, 0]
+
+
+def test_breakdown_by_start_event_property_with_limit(data: Data) -> None:
+    data.person("p1")
+    data.event("p1", "$pageview", "2020-01-01 10:00:00", {"$browser": "Chrome"})
+    data.event("p1", "$pageview", "2020-01-02 10:00:00", {"$browser": "Firefox"})
+    data.person("p2")
+    data.event("p2", "$pageview", "2020-01-01 10:00:00")
+    data.event("p2", "$pageview", "2020-01-02 10:00:00", {"$browser": "Safari"})
+    data.person("p3")
+    data.event("p3", "$pageview", "2020-01-02 10:00:00", {"$browser": "Chrome"})
+    query = retention(total=3, date_to="2020-01-03")
+    query["breakdownFilter"] = {"breakdown": "$browser", "breakdown_type": "event"}
+    res = data.run(run_retention, query)["results"]
+
+    def by_value(rows: list[dict[str, Any]]) -> list[tuple[Any, list[list[int]]]]:
+        out: dict[Any, list[list[int]]] = {}
+        for row in rows:
+            out.setdefault(row["breakdown_value"], []).append([v["count"] for v in row["values"]])
+        return list(out.items())
+
+    null = "$$_posthog_breakdown_null_$$"
+    assert by_value(res) == [
+        ("Chrome", [[1, 1, 0], [1, 0, 0], [0, 0, 0]]),
+        ("Firefox", [[0, 0, 0], [1, 0, 0], [0, 0, 0]]),
+        ("Safari", [[0, 0, 0], [1, 0, 0], [0, 0, 0]]),
+        (null, [[1, 1, 0], [0, 0, 0], [0, 0, 0]]),
+    ]
+    query["breakdownFilter"]["breakdown_limit"] = 1
+    assert by_value(data.run(run_retention, query)["results"]) == [
+        ("Chrome", [[1, 1, 0], [1, 0, 0], [0, 0, 0]]),
+        ("$$_posthog_breakdown_other_$$", [[1, 1, 0], [2, 0, 0], [0, 0, 0]]),
+    ]
+
+
+def test_breakdown_by_person_property(data: Data) -> None:
+    data.person("p1", properties={"plan": "pro"})
+    data.event("p1", "$pageview", "2020-01-01 10:00:00")
+    data.event("p1", "$pageview", "2020-01-02 10:00:00")
+    data.person("p2", properties={"plan": "free"})
+    data.event("p2", "$pageview", "2020-01-01 10:00:00")
+    query = retention(total=2, date_to="2020-01-02")
+    query["breakdownFilter"] = {"breakdown": "plan", "breakdown_type": "person"}
+    res = data.run(run_retention, query)["results"]
+    assert [(r["breakdown_value"], [v["count"] for v in r["values"]]) for r in res] == [
+        ("free", [1, 0]),
+        ("free", [0, 0]),
+        ("pro", [1, 1]),
+        ("pro", [1, 0]),
+    ]
