@@ -163,8 +163,8 @@ def test_breakdown_by_person_property(data: Data) -> None:
     query["breakdownFilter"] = {"breakdown": "plan", "breakdown_type": "person"}
     res = data.run(run_retention, query)["results"]
     assert [(r["breakdown_value"], [v["count"] for v in r["values"]]) for r in res] == [
-        ("free", [1, 0]),
-        ("free", [0, 0]),
         ("pro", [1, 1]),
         ("pro", [1, 0]),
+        ("free", [1, 0]),
+        ("free", [0, 0]),
     ]
