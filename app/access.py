@@ -169,11 +169,8 @@ def authenticate() -> Principal | None:
 
 
 def _check_route_rules(principal: Principal | None, view: Any) -> None:
-    if view_attr(view, "public"):
-        return
-    if principal is None:
-        raise AuthenticationError("Authentication credentials were not provided.")
-    if principal.kind == "user":
+    """Keys need the route's scope (checked after the tenant, so foreign ids stay 404)."""
+    if view_attr(view, "public") or principal is None or principal.kind == "user":
         return
     if principal.kind == "project_secret" and not view_attr(view, "accepts_project_secret"):
         raise Forbidden("A project secret key cannot be used here.", code="key_not_allowed")
@@ -198,12 +195,43 @@ def _check_csrf(principal: Principal | None, view: Any) -> None:
         raise Forbidden("CSRF token missing or incorrect.", code="csrf_failed")
 
 
+def _principal_level(principal: Principal) -> int:
+    """Non-user principals (service accounts) carry their organization level themselves."""
+    if principal.kind != "service_account" or not principal.organization_ids:
+        raise NotFound()
+    return int(principal.extra.get("level", Level.MEMBER))
+
+
+def _load_organization_without_user(
+    principal: Principal, organization_id: uuid.UUID
+) -> tuple[Organization, int]:
+    level = _principal_level(principal)
+    organization = get_session().get(Organization, organization_id)
+    if organization is None or organization.id not in (principal.organization_ids or ()):
+        raise NotFound()
+    return organization, level
+
+
+def _load_project_without_user(principal: Principal, project_id: int) -> tuple[Project, int]:
+    level = _principal_level(principal)
+    with unscoped():
+        project = get_session().scalar(
+            select(Project).where(
+                Project.id == project_id,
+                Project.organization_id.in_(principal.organization_ids or ()),
+            )
+        )
+    if project is None:
+        raise NotFound()
+    return project, level
+
+
 def load_organization(principal: Principal, organization_id: uuid.UUID) -> tuple[Organization, int]:
     """The organization and the principal's level in it, in one query; 404 if not a member."""
     if principal.organization_ids is not None and organization_id not in principal.organization_ids:
         raise NotFound()
     if principal.user is None:
-        raise NotFound()
+        return _load_organization_without_user(principal, organization_id)
     with unscoped():
         row = (
             get_session()
@@ -226,7 +254,10 @@ def load_project(principal: Principal, project_id: int) -> tuple[Project, int]:
     if principal.kind == "project_secret" and principal.project is not None:
         return principal.project, int(Level.MEMBER)
     if principal.user is None:
-        raise NotFound()
+        project, level = _load_project_without_user(principal, project_id)
+        if not all(check(principal, project, level) for check in PROJECT_ACCESS_CHECKS):
+            raise NotFound()
+        return project, level
     with unscoped():
         row = (
             get_session()
@@ -281,12 +312,14 @@ def _before_request() -> None:
         return
     principal = authenticate()
     g.principal = principal
-    _check_route_rules(principal, view)
+    if principal is None and not view_attr(view, "public"):
+        raise AuthenticationError("Authentication credentials were not provided.")
     _check_csrf(principal, view)
     if principal is not None:
         for check in PRINCIPAL_CHECKS:
             check(principal)
     resolve_tenant(principal, request.view_args or {})
+    _check_route_rules(principal, view)
 
 
 def _teardown(_exc: BaseException | None) -> None:

@@ -7,6 +7,7 @@ the one escape hatch for code that must cross tenants; grep for it.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ForeignKey, event
+from sqlalchemy import ForeignKey, Table, event
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -23,6 +24,7 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
+from sqlalchemy.sql import visitors
 
 
 class TenantScopeError(RuntimeError):
@@ -107,11 +109,38 @@ def unscoped() -> Iterator[None]:
         _unscoped.reset(token)
 
 
+@functools.cache
+def _tenant_tables() -> dict[str, tuple[bool, bool]]:
+    """Table name → (organization-owned, project-owned), from every mapped class."""
+    from app.db import Base
+
+    return {
+        mapper.local_table.name: (
+            issubclass(mapper.class_, OrganizationOwned),
+            issubclass(mapper.class_, ProjectOwned),
+        )
+        for mapper in Base.registry.mappers
+        if issubclass(mapper.class_, OrganizationOwned | ProjectOwned)
+    }
+
+
 def _tenant_mappers(state: ORMExecuteState) -> tuple[bool, bool]:
+    """Which kinds of tenant tables the statement touches, anywhere in it.
+
+    `all_mappers` only sees the top-level entities, so counts over select_from(Model) or
+    subqueries are found by walking the statement for tables too.
+    """
     org = proj = False
     for mapper in state.all_mappers:
         org = org or issubclass(mapper.class_, OrganizationOwned)
         proj = proj or issubclass(mapper.class_, ProjectOwned)
+    if org and proj:
+        return org, proj
+    tables = _tenant_tables()
+    for element in visitors.iterate(state.statement):
+        if isinstance(element, Table) and element.name in tables:
+            is_org, is_proj = tables[element.name]
+            org, proj = org or is_org, proj or is_proj
     return org, proj
 
 

@@ -111,3 +111,21 @@ def test_openapi_documents_every_route(app: Flask) -> None:
                 missing.append(f"{method} {rule.rule}")
     assert missing == []
     assert "Error" in doc["components"]["schemas"]
+
+
+def test_guard_filters_counts_and_subqueries(api) -> None:
+    from sqlalchemy import func
+
+    a = api.signup()
+    b = api.signup()
+    api.post(b, f"/api/organizations/{b.organization_id}/projects/", {"name": "B2"})
+    with api.app.app_context():
+        session = get_session()
+        with tenant_scope(uuid.UUID(a.organization_id)):
+            assert session.scalar(select(func.count()).select_from(Project)) == 1
+            sub = select(Project.id).subquery()
+            assert session.scalar(select(func.count()).select_from(sub)) == 1
+        with pytest.raises(TenantScopeError):
+            session.scalar(select(func.count()).select_from(Project))
+    listed = api.get(a, f"/api/organizations/{a.organization_id}/projects/").get_json()
+    assert listed["count"] == 1
