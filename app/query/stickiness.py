@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from datetime import timedelta
 from typing import Any
+
+from dateutil.relativedelta import relativedelta
 
 from app.query import dates
 from app.query.actor_scan import Scan, aware, by_actor
@@ -27,11 +30,27 @@ def run_stickiness(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
     sf = query.get("stickinessFilter") or {}
     cumulative = sf.get("computedAs") == "cumulative"
     active = _criterion(sf.get("stickinessCriteria"))
+    periods = [("current", dr)]
+    if (query.get("compareFilter") or {}).get("compare"):
+        periods.append(("previous", dr.shifted(_length(dr.interval, len(buckets)))))
     results = []
-    for order, node in enumerate(query.get("series") or []):
-        per_actor = _intervals_per_actor(query, ctx, node, dr, buckets, every, active)
-        results.append(_series(node, order, per_actor, total, dr.interval, cumulative))
+    for label, period in periods:
+        slots = {b: i for i, b in enumerate(period.buckets())}
+        for order, node in enumerate(query.get("series") or []):
+            per_actor = _intervals_per_actor(query, ctx, node, period, slots, every, active)
+            result = _series(node, order, per_actor, total, dr.interval, cumulative)
+            if len(periods) > 1:
+                result.update(compare=True, compare_label=label)
+            results.append(result)
     return {"results": results}
+
+
+def _length(interval: str, n: int) -> relativedelta | timedelta:
+    """The range's own length: the previous period sits immediately before it."""
+    if interval == "month":
+        return relativedelta(months=n)
+    unit = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
+    return unit[interval] * n
 
 
 def _criterion(spec: dict[str, Any] | None) -> Any:

@@ -363,3 +363,17 @@ def test_global_and_step_property_filters(data: Data) -> None:
     assert counts(data.run(run_funnels, query)) == [2, 1]
     query["properties"] = [{"key": "plan", "value": "y", "operator": "exact", "type": "event"}]
     assert counts(data.run(run_funnels, query)) == [1, 0]
+
+
+def test_group_aggregation_counts_groups(data: Data) -> None:
+    data.person("u1")
+    data.person("u2")
+    data.person("u3")
+    data.event("u1", "a", "2020-01-02 10:00:00", group0="acme")
+    data.event("u2", "b", "2020-01-02 11:00:00", group0="acme")
+    data.event("u3", "a", "2020-01-02 10:00:00", group0="")
+    data.event("u3", "a", "2020-01-02 10:00:00", group0="globex")
+    query = funnel("a", "b")
+    query["aggregation_group_type_index"] = 0
+    # acme converts through two different users; events without a group are dropped
+    assert counts(data.run(run_funnels, query)) == [2, 1]

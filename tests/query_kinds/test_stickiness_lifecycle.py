@@ -119,3 +119,16 @@ def test_lifecycle_created_at_of_merged_person(data: Data) -> None:
     res = data.run(run_lifecycle, lifecycle())["results"]
     assert res[0]["data"] == [0.0, 0.0, 0.0, 0.0]
     assert res[2]["data"] == [0.0, 1.0, 0.0, 0.0]
+
+
+def test_stickiness_compare_to_previous_period(data: Data) -> None:
+    _sticky_data(data)
+    data.person("old")
+    data.event("old", "$pageview", "2019-12-28 10:00:00")
+    data.event("old", "$pageview", "2019-12-29 10:00:00")
+    res = data.run(run_stickiness, sticky(compareFilter={"compare": True}))["results"]
+    assert [(r["compare_label"], r["data"]) for r in res] == [
+        ("current", [2, 1, 1, 0, 0]),
+        ("previous", [0, 1, 0, 0, 0]),
+    ]
+    assert all(r["compare"] is True for r in res)
