@@ -16,7 +16,6 @@ from app.sso.errors import SSOLoginError
 bp = Blueprint("social", __name__)
 
 
-@bp.get("/login/<any(google, github):provider>/")
 @public
 @doc(tag="sso")
 def social_start(provider: str) -> BaseResponse:
@@ -31,7 +30,6 @@ def social_start(provider: str) -> BaseResponse:
     return response
 
 
-@bp.get("/complete/<any(google, github):provider>/")
 @public
 @doc(tag="sso")
 def social_complete(provider: str) -> BaseResponse:
@@ -54,3 +52,12 @@ def social_complete(provider: str) -> BaseResponse:
         get_session().rollback()
         return browser.error_redirect("social_failed")
     return browser.login_redirect(user, provider, "/")
+
+
+for _name in social.PROVIDERS:
+    bp.add_url_rule(
+        f"/login/{_name}/", f"{_name}_start", social_start, defaults={"provider": _name}
+    )
+    bp.add_url_rule(
+        f"/complete/{_name}/", f"{_name}_complete", social_complete, defaults={"provider": _name}
+    )

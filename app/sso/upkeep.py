@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 
 from app.db import get_session, utcnow
 from app.sso import domains, enforcement, replay
-from app.sso.models import VerifiedDomain
+from app.sso.models import SAMLPendingRequest, VerifiedDomain
 from app.tenancy import tenant_scope, unscoped
 
 RECHECK_EVERY = timedelta(days=1)
@@ -45,8 +45,18 @@ def sync_enforcement() -> int:
     return len(org_ids)
 
 
+def purge_pending_requests() -> int:
+    """Drop AuthnRequests that were never answered (all tenants: housekeeping)."""
+    with unscoped():
+        result = get_session().execute(
+            delete(SAMLPendingRequest).where(SAMLPendingRequest.expires_at < utcnow())
+        )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def run_all() -> dict[str, Any]:
     result: dict[str, Any] = recheck_domains()
     result["enforcing_orgs"] = sync_enforcement()
     result["replay_rows_purged"] = replay.purge_expired()
+    result["saml_requests_purged"] = purge_pending_requests()
     return result

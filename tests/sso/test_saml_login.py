@@ -332,3 +332,14 @@ def test_replay_cache_without_redis(
     xml = org.response("ada@acme.example.com")
     assert error_code(org.post(api.new_client(), xml)) is None
     assert error_code(org.post(api.new_client(), xml)) == "saml_replayed"
+
+
+def test_org_that_lost_saml_cannot_log_in(sso_org: SSOOrg, editions: Editions) -> None:
+    sso_org.configure(allow_idp_initiated=True)
+    editions.revoke(sso_org.org_id)
+    resp = sso_org.post(sso_org.api.new_client(), sso_org.response("ada@acme.example.com"))
+    _refused(sso_org, resp, "saml_not_available")
+    start = sso_org.api.new_client().get(
+        "/login/sso/", query_string={"email": "a@acme.example.com"}
+    )
+    assert error_code(start) == "saml_not_available"
