@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -91,10 +92,11 @@ def test_dynamic_cohorts_calculated_by_a_worker(app: Flask, api: Api, drain: Any
     data.person("pro1", properties={"plan": "pro", "age": 30})
     data.person("pro2", properties={"plan": "pro", "age": 17})
     data.person("free1", properties={"plan": "free"})
-    data.event("pro1", "$pageview", "2026-11-20T10:00:00Z")
-    data.event("free1", "$pageview", "2026-11-20T10:00:00Z")
-    data.event("free1", "$pageview", "2026-11-20T11:00:00Z")
-    data.event("pro2", "$pageview", "2025-01-01T10:00:00Z")  # long ago
+    now = datetime.now(UTC)
+    data.event("pro1", "$pageview", now - timedelta(days=1))
+    data.event("free1", "$pageview", now - timedelta(days=2))
+    data.event("free1", "$pageview", now - timedelta(days=1))
+    data.event("pro2", "$pageview", now - timedelta(days=45))  # outside both windows
     props = {
         "type": "AND",
         "values": [

@@ -132,3 +132,28 @@ def test_stickiness_compare_to_previous_period(data: Data) -> None:
         ("previous", [0, 1, 0, 0, 0]),
     ]
     assert all(r["compare"] is True for r in res)
+
+
+def test_hourly_stickiness_bucket_counts(data: Data) -> None:
+    # PostHog: hourly over -2d gives 61 buckets; 2020-01-11..2020-01-12 hourly gives 25
+    query = sticky(interval="hour", dateRange={"date_from": "-2d"})
+    res = data.run(run_stickiness, query, now="2020-01-12T12:30:00Z")["results"][0]
+    assert len(res["data"]) == 61 and res["labels"][:2] == ["1 hour", "2 hours"]
+    query = sticky(interval="hour", dateRange={"date_from": "2020-01-11", "date_to": "2020-01-12"})
+    assert len(data.run(run_stickiness, query)["results"][0]["days"]) == 25
+
+
+def test_lifecycle_days_across_dst(make_data: Any) -> None:
+    data = make_data("US/Pacific")
+    data.person("a", created_at="2020-03-07 23:30:00")
+    data.event("a", "$pageview", "2020-03-07 23:30:00")
+    data.event("a", "$pageview", "2020-03-08 23:30:00")  # a 23-hour local day later
+    data.event("a", "$pageview", "2020-03-09 00:30:00")
+    query = lifecycle(dateRange={"date_from": "2020-03-07", "date_to": "2020-03-10"})
+    res = data.run(run_lifecycle, query, now="2020-03-12T00:00:00Z")["results"]
+    assert [r["data"] for r in res] == [
+        [1.0, 0.0, 0.0, 0.0],
+        [0.0, 1.0, 1.0, 0.0],
+        [0.0, 0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0, -1.0],
+    ]
