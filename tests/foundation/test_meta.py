@@ -58,10 +58,9 @@ def test_new_row_for_another_tenant_is_refused(api) -> None:
 
     with api.app.app_context(), tenant_scope(uuid.UUID(a.organization_id)):
         session = get_session()
-        session.add(
-            ActivityLog(organization_id=uuid.UUID(b.organization_id), action="x", scope="y")
-        )
+        foreign = ActivityLog(organization_id=uuid.UUID(b.organization_id), action="x", scope="y")
         with pytest.raises(TenantScopeError):
+            session.add(foreign)
             session.flush()
         session.rollback()
 
