@@ -7,10 +7,10 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify
 from pydantic import BaseModel, Field
 
+from app.db import utcnow
 from app.errors import AppError, NotFound, ValidationError
 from app.http import api_scope, doc, parse
 from app.query.base import QueryContext, QueryError
-from app.query.context import project_context
 from app.query.execution import cancel, execute_query, get_status, normalise_mode
 
 bp = Blueprint("query", __name__)
@@ -29,7 +29,9 @@ class QueryFailed(AppError):
 
 
 def current_context() -> QueryContext:
-    return project_context(int(g.project.id))
+    """The request's project as a query context (already loaded by the access check)."""
+    project = g.project
+    return QueryContext(project.id, project.timezone or "UTC", project.week_start_day, utcnow())
 
 
 def _json(body: dict[str, Any], status: int) -> Response:

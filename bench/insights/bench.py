@@ -1,0 +1,290 @@
+"""Benchmark the insight engine end to end against hand-written SQL.
+
+Usage (from the repo root; starts throwaway Postgres and Redis unless DATABASE_URL /
+REDIS_URL point at a server without a database name / a Redis db):
+    .venv/bin/python bench/insights/bench.py --events 1000000 [--persons 50000] [--days 30]
+    .venv/bin/python bench/insights/bench.py --events 10000000        # the 10M variant
+
+It creates a database, migrates it, signs up one account, loads N events over ~50k persons
+and 30 days with COPY, ANALYZEs, starts `python -m workers insights` as a subprocess and
+then, per insight, times: the API call cold (POST refresh=force_async, poll the status until
+200), the same question as hand-written SQL (median of 3), and a cached POST (median of 20).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+sys.path.insert(0, os.getcwd())
+
+import psycopg  # noqa: E402
+
+from tests import servers  # noqa: E402
+
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+START = NOW - timedelta(days=30)
+BROWSERS = ["Chrome", "Chrome", "Chrome", "Safari", "Safari", "Firefox", "Edge", None]
+URLS = ["/", "/pricing", "/docs", "/blog", "/signup", "/app", "/app/settings", "/about"]
+EVENTS = [("$pageview", 60), ("$pageleave", 15), ("$autocapture", 12), ("signup", 6),
+          ("purchase", 7)]  # fmt: skip
+
+
+def _weights() -> tuple[list[str], list[int]]:
+    return [e for e, _ in EVENTS], [w for _, w in EVENTS]
+
+
+def load(url: str, project_id: int, n_events: int, n_persons: int, days: int) -> None:
+    """Persons, distinct ids and events via COPY (deterministic seed)."""
+    rng = random.Random(42)
+    person_rows, pdi_rows, uuids = io.StringIO(), io.StringIO(), []
+    for i in range(1, n_persons + 1):
+        pu = uuid.UUID(int=rng.getrandbits(128))
+        uuids.append(pu)
+        props = json.dumps({"plan": rng.choice(["free", "pro", "team"]), "email": f"u{i}@x.com"})
+        created = (START - timedelta(days=rng.randint(0, 60))).isoformat()
+        person_rows.write(f"{i}\t{pu}\t{props}\t{{}}\tf\t{created}\t0\t{project_id}\n")
+        pdi_rows.write(f"{i}\tp{i}\t{i}\t{pu}\t0\t{project_id}\n")
+    names, weights = _weights()
+    # A skewed activity distribution: some persons are much more active than others.
+    activity = [rng.paretovariate(1.2) for _ in range(n_persons)]
+    chosen = rng.choices(range(n_persons), weights=activity, k=n_events)
+    span = days * 86400
+    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
+        _copy(
+            cur,
+            "persons (id, uuid, properties, properties_last_updated_at, is_identified,"
+            " created_at, version, project_id)",
+            person_rows.getvalue(),
+        )
+        _copy(
+            cur,
+            "person_distinct_ids (id, distinct_id, person_id, person_uuid, version, project_id)",
+            pdi_rows.getvalue(),
+        )
+        for start in range(0, n_events, 200_000):
+            buf = io.StringIO()
+            for k in range(start, min(start + 200_000, n_events)):
+                p = chosen[k]
+                event = rng.choices(names, weights)[0]
+                ts = (START + timedelta(seconds=rng.random() * span)).isoformat()
+                props: dict[str, Any] = {
+                    "$browser": rng.choice(BROWSERS),
+                    "$current_url": "https://ex.com" + rng.choice(URLS),
+                    "$os": rng.choice(["Mac OS X", "Windows", "iOS"]),
+                }
+                if event == "purchase":
+                    props["price"] = round(rng.uniform(5, 500), 2)
+                buf.write(
+                    f"{uuid.UUID(int=rng.getrandbits(128))}\t{event}\tp{p + 1}\t{uuids[p]}\t"
+                    f"{ts}\t{ts}\t{json.dumps(props)}\t\t\t\t\t\t\tfull\t{project_id}\n"
+                )
+            _copy(
+                cur,
+                "events (uuid, event, distinct_id, person_id, timestamp, created_at,"
+                " properties, elements_chain, group0, group1, group2, group3, group4,"
+                " person_mode, project_id)",
+                buf.getvalue(),
+            )
+        cur.execute("SELECT setval(pg_get_serial_sequence('persons','id'), max(id)) FROM persons")
+        cur.execute(
+            "SELECT setval(pg_get_serial_sequence('person_distinct_ids','id'), "
+            "max(id)) FROM person_distinct_ids"
+        )
+        cur.execute("ANALYZE")
+
+
+def _copy(cur: Any, table: str, data: str) -> None:
+    with cur.copy(f"COPY {table} FROM STDIN") as copy:
+        copy.write(data)
+
+
+RANGE = {"date_from": "-30d"}
+QUERIES: dict[str, dict[str, Any]] = {
+    "trends DAU 30d": {"kind": "TrendsQuery", "dateRange": RANGE,
+                       "series": [{"event": "$pageview", "math": "dau"}]},
+    "trends total by $browser": {"kind": "TrendsQuery", "dateRange": RANGE,
+                                 "series": [{"event": "$pageview"}],
+                                 "breakdownFilter": {"breakdown": "$browser"}},
+    "trends WAU 30d": {"kind": "TrendsQuery", "dateRange": RANGE,
+                       "series": [{"event": "$pageview", "math": "weekly_active"}]},
+    "funnel 3 steps": {"kind": "FunnelsQuery", "dateRange": RANGE,
+                       "series": [{"event": "$pageview"}, {"event": "signup"},
+                                  {"event": "purchase"}]},
+    "retention 30x30": {"kind": "RetentionQuery", "dateRange": RANGE,
+                        "retentionFilter": {"totalIntervals": 30, "period": "Day",
+                                            "targetEntity": {"id": "$pageview", "type": "events"},
+                                            "returningEntity": {"id": "$pageview",
+                                                                "type": "events"}}},
+    "stickiness 30d": {"kind": "StickinessQuery", "dateRange": RANGE,
+                       "series": [{"event": "$pageview"}]},
+    "lifecycle 30d": {"kind": "LifecycleQuery", "dateRange": RANGE,
+                      "series": [{"event": "$pageview"}]},
+    "paths 30d": {"kind": "PathsQuery", "dateRange": RANGE,
+                  "pathsFilter": {"includeEventTypes": ["$pageview"]}},
+}  # fmt: skip
+
+_BASE = (
+    "FROM events e LEFT JOIN person_distinct_ids pdi ON pdi.project_id = e.project_id "
+    "AND pdi.distinct_id = e.distinct_id WHERE e.project_id = %(p)s AND e.timestamp >= %(f)s "
+    "AND e.timestamp <= %(t)s"
+)
+ACTOR = "COALESCE(pdi.person_uuid, e.person_id)"
+HAND_SQL: dict[str, str] = {
+    "trends DAU 30d": f"SELECT date_trunc('day', e.timestamp AT TIME ZONE 'UTC'), "
+    f"count(DISTINCT {ACTOR}) {_BASE} AND e.event = '$pageview' GROUP BY 1",
+    "trends total by $browser": "SELECT date_trunc('day', e.timestamp AT TIME ZONE 'UTC'), "
+    "e.properties->>'$browser', count(*) FROM events e WHERE e.project_id = %(p)s "
+    "AND e.timestamp >= %(f)s AND e.timestamp <= %(t)s AND e.event = '$pageview' GROUP BY 1, 2",
+    "trends WAU 30d": "WITH d AS (SELECT DISTINCT date_trunc('day', e.timestamp AT TIME ZONE "
+    f"'UTC') AS day, {ACTOR} AS a {_BASE.replace('%(f)s', '%(f7)s')} AND e.event = '$pageview'), "
+    "b AS (SELECT generate_series(%(fd)s::timestamp, %(td)s::timestamp, interval '1 day') AS s) "
+    "SELECT b.s, count(DISTINCT d.a) FROM b JOIN d ON d.day > b.s - interval '7 days' "
+    "AND d.day <= b.s GROUP BY 1",
+    "funnel 3 steps": "WITH s AS (SELECT " + ACTOR + " AS a, min(e.timestamp) FILTER (WHERE "
+    "e.event = '$pageview') AS t1 " + _BASE + " AND e.event IN ('$pageview','signup','purchase') "
+    "GROUP BY 1), s2 AS (SELECT s.a, s.t1, min(e.timestamp) AS t2 FROM s JOIN "
+    "person_distinct_ids pdi ON pdi.person_uuid = s.a AND pdi.project_id = %(p)s JOIN events e ON "
+    "e.project_id = %(p)s AND e.distinct_id = pdi.distinct_id AND e.event = 'signup' AND "
+    "e.timestamp >= s.t1 AND e.timestamp <= s.t1 + interval '14 days' AND e.timestamp <= %(t)s "
+    "GROUP BY 1, 2) SELECT (SELECT count(*) FROM s WHERE t1 IS NOT NULL), count(*), "
+    "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM person_distinct_ids pdi JOIN events e ON "
+    "e.project_id = %(p)s AND e.distinct_id = pdi.distinct_id AND e.event = 'purchase' AND "
+    "e.timestamp >= s2.t2 AND e.timestamp <= s2.t1 + interval '14 days' WHERE "
+    "pdi.person_uuid = s2.a AND pdi.project_id = %(p)s)) FROM s2",
+    "retention 30x30": "WITH d AS (SELECT DISTINCT " + ACTOR + " AS a, date_trunc('day', "
+    "e.timestamp AT TIME ZONE 'UTC') AS day " + _BASE + " AND e.event = '$pageview'), "
+    "f AS (SELECT a, min(day) AS c FROM d GROUP BY 1) SELECT f.c, d.day - f.c, count(*) FROM f "
+    "JOIN d ON d.a = f.a GROUP BY 1, 2",
+    "stickiness 30d": "SELECT n, count(*) FROM (SELECT " + ACTOR + ", count(DISTINCT "
+    "date_trunc('day', e.timestamp AT TIME ZONE 'UTC')) AS n " + _BASE + " AND e.event = "
+    "'$pageview' GROUP BY 1) x GROUP BY 1",
+}
+
+
+def timed(fn: Any, repeat: int = 1) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:  # noqa: C901 - a linear script
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--persons", type=int, default=50_000)
+    parser.add_argument("--days", type=int, default=30)
+    args = parser.parse_args()
+    with servers.postgres_server() as server, servers.redis_server() as redis_url:
+        url, _name = servers.create_database(server)
+        run(url, redis_url, args)
+
+
+def run(url: str, redis_url: str, args: argparse.Namespace) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config("alembic.ini")
+    cfg.attributes["url"] = url
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, "heads")
+    from tests.conftest import make_app
+    from tests.helpers import Api
+
+    app = make_app(url, redis_url)
+    api = Api(app)
+    acct = api.signup()
+    pid = acct.project_id
+    t0 = time.perf_counter()
+    load(url, pid, args.events, args.persons, args.days)
+    print(
+        f"loaded {args.events:,} events / {args.persons:,} persons in "
+        f"{time.perf_counter() - t0:.1f}s",
+        flush=True,
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "workers", "insights"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(3)
+        report(api, acct, url, pid)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+def api_cold(api: Any, acct: Any, pid: int, query: dict[str, Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    resp = api.post(
+        acct, f"/api/projects/{pid}/query/", json={"query": query, "refresh": "force_async"}
+    )
+    if resp.status_code != 202:
+        return time.perf_counter() - start, resp.json
+    qid = resp.json["query_status"]["id"]
+    while True:
+        polled = api.get(acct, f"/api/projects/{pid}/query/{qid}/")
+        if polled.status_code != 202:
+            return time.perf_counter() - start, polled.json
+        time.sleep(0.02)
+
+
+def report(api: Any, acct: Any, url: str, pid: int) -> None:
+    end = NOW.replace(hour=23, minute=59, second=59)
+    frm = (NOW - timedelta(days=30)).replace(hour=0, minute=0, second=0)
+    params = {
+        "p": pid,
+        "f": frm,
+        "t": end,
+        "f7": frm - timedelta(days=7),
+        "fd": frm.replace(tzinfo=None),
+        "td": end.replace(tzinfo=None),
+    }
+    # "now" for the API is the real clock; pin the data's window with absolute dates instead.
+    absolute = {"date_from": frm.date().isoformat(), "date_to": NOW.date().isoformat()}
+    print(f"{'insight':28} {'API cold':>9} {'hand SQL':>9} {'ratio':>6} {'cached':>8}")
+    with psycopg.connect(url) as conn:
+        for name, query in QUERIES.items():
+            query = {**query, "dateRange": absolute}
+            cold, body = api_cold(api, acct, pid, query)
+            ok = isinstance(body, dict) and "query_status" in body
+            hand = None
+            if name in HAND_SQL:
+                sql = HAND_SQL[name]
+                hand = timed(lambda sql=sql: conn.execute(sql, params).fetchall(), repeat=3)
+            cached = timed(
+                lambda q=query: api.post(acct, f"/api/projects/{pid}/query/", json={"query": q}),
+                repeat=20,
+            )
+            ratio = f"{cold / hand:.2f}" if hand else "-"
+            hand_s = f"{hand * 1000:.0f}ms" if hand else "-"
+            status = "" if ok else f"  (error: {str(body)[:80]})"
+            print(
+                f"{name:28} {cold * 1000:7.0f}ms {hand_s:>9} {ratio:>6} "
+                f"{cached * 1000:6.1f}ms{status}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
