@@ -23,13 +23,22 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "app.feature_flags.remote_routes",
     "app.experiments.routes",
     "app.sso.routes",
+    "app.permissions.routes",
+    "app.roles.routes",
+    "app.service_accounts.routes",
+    "app.audit.routes",
     "app.query.routes",
     "app.insights.routes",
     "app.dashboards.routes",
 )
 
 # Modules exposing `register(app)` for non-blueprint wiring (edition resolvers, CLI, hooks).
-EXTENSION_MODULES: tuple[str, ...] = ("app.cli", "billing", "app.sso")
+EXTENSION_MODULES: tuple[str, ...] = (
+    "app.cli",
+    "billing",
+    "app.sso",
+    "app.permissions.extension",
+)
 
 
 def register_blueprints(app: Flask) -> None:

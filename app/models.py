@@ -5,6 +5,7 @@ Add one import line per domain that defines models.
 
 from app.activity import models as activity_models
 from app.api_keys import models as api_key_models
+from app.audit import models as audit_models
 from app.auth import models as auth_models
 from app.cohorts import models as cohort_models
 from app.dashboards import models as dashboard_models
@@ -15,8 +16,11 @@ from app.feature_flags import models as feature_flag_models
 from app.insights import models as insight_models
 from app.members import models as member_models
 from app.organizations import models as organization_models
+from app.permissions import models as permission_models
 from app.persons import models as person_models
 from app.projects import models as project_models
+from app.roles import models as role_models
+from app.service_accounts import models as service_account_models
 from billing import models as billing_models
 from app.sso import models as sso_models
 
@@ -27,6 +31,7 @@ GLOBAL_TABLES = frozenset(
         "user_sessions",  # belongs to a user
         "organizations",  # the tenant itself
         "personal_api_keys",  # belongs to a user; restrictions are checked per request
+        "api_key_seen_ips",  # keyed by an API key; personal keys span organizations
         "billing_stripe_events",  # stored before the organization is known (webhook first)
         "billing_instance_licenses",  # a self-hosted license covers the whole instance
     }
@@ -38,6 +43,10 @@ __all__ = [
     "dashboard_models",
     "insight_models",
     "api_key_models",
+    "audit_models",
+    "permission_models",
+    "role_models",
+    "service_account_models",
     "auth_models",
     "billing_models",
     "cohort_models",

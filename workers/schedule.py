@@ -32,6 +32,7 @@ class Entry:
 SCHEDULE: list[Entry] = [
     Entry("cohorts-recalculate", 6 * 3600, "workers.jobs.cohorts.recalculate_all"),
     Entry("sso-maintenance", 3600, "workers.jobs.sso.maintenance"),
+    Entry("audit-purge", 86400, "workers.jobs.audit.purge_audit_log", offset_seconds=4 * 3600),
     Entry("insights-warm", 3600, "workers.jobs.insights.warm_insights", queue=queues.INSIGHTS),
     Entry("ingest-reap", 60, "workers.jobs.ingest.drain", queue=queues.INGESTION),
     Entry("billing-reconcile", 86400, "workers.jobs.billing.reconcile_billing", queues.BILLING),

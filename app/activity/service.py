@@ -43,6 +43,8 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _actor() -> tuple[uuid.UUID | None, str, str]:
     principal = g.get("principal") if has_request_context() else None
+    if principal is not None and principal.user is None and "actor_id" in principal.extra:
+        return principal.extra["actor_id"], principal.kind, str(principal.extra["actor_label"])
     if principal is None or principal.user is None:
         return None, "system", "system"
     kind = "user" if principal.kind == "user" else principal.kind

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, g, jsonify, request, session
 from app.access import require_user
 from app.auth import service
 from app.auth.models import User
+from app.audit import events as audit_events
 from app.auth.schemas import (
     LoginIn,
     MeUpdate,
@@ -37,6 +38,7 @@ def _login_response(user: User, method: str, status: int = 200) -> Response:
     raw, user_session = service.start_session(
         user, method=method, ip=request.remote_addr, user_agent=request.user_agent.string
     )
+    audit_events.login_succeeded(user, method)
     get_session().commit()
     session.clear()
     session["sid"] = raw
@@ -107,7 +109,12 @@ def login() -> Response:
     data = parse(LoginIn)
     hit(f"login:ip:{client_ip()}", limit=60, window=60)
     hit(f"login:account:{sha256_hex(data.email.lower())}", limit=10, window=900)
-    user = service.authenticate_password(data.email, data.password)
+    try:
+        user = service.authenticate_password(data.email, data.password)
+    except AuthenticationError:
+        audit_events.login_failed(data.email, "password")
+        get_session().commit()
+        raise
     if user.totp_enabled:
         session.clear()
         session["pending_2fa"] = {"uid": str(user.id), "at": utcnow().timestamp()}
