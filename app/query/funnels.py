@@ -39,8 +39,9 @@ def run_funnels(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
     breakdown = Breakdown.of(query, ff, scan)
     actors = _actor_events(scan, series, ff, dr, breakdown)
     cfg = _settings(series, ff)
-    if viz == "time_to_convert":
-        return {"results": time_to_convert(cfg, actors, ff), "isUdf": True}
+    if viz == "time_to_convert":  # breakdowns are ignored here, attribution too
+        plain = Settings(cfg.num_steps, cfg.window, cfg.order)
+        return {"results": time_to_convert(plain, actors, ff), "isUdf": True}
     if viz == "trends":
         return {"results": trends_results(cfg, actors, ff, dr, breakdown), "isUdf": True}
     per_actor = [r for events, vals in actors for r in actor_results(cfg, events, vals)]
