@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from app.activity import service
+from app.audit import service as audit
 from app.errors import ValidationError
 from app.http import api_scope, doc, paginate
 
@@ -29,4 +30,5 @@ def list_activity(organization_id: uuid.UUID) -> Response:
         )
     except ValueError as exc:
         raise ValidationError("project_id must be an integer and user a UUID.") from exc
+    stmt = audit.readable(stmt, g.organization_id)  # Free reads the last 7 days only
     return jsonify(paginate(stmt, service.serialize))

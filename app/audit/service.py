@@ -57,6 +57,12 @@ def apply_window(organization_id: uuid.UUID, flt: AuditFilter) -> AuditFilter:
     return AuditFilter(**{**flt.__dict__, "after": after})
 
 
+def readable(stmt: Select[Any], organization_id: uuid.UUID) -> Select[Any]:
+    """Limit an activity-log query to what the organization's plan may read."""
+    start = free_window_start(organization_id)
+    return stmt if start is None else stmt.where(ActivityLog.created_at >= start)
+
+
 def query(flt: AuditFilter) -> Select[Any]:
     """Entries of the current organization matching the filter, newest first."""
     stmt = activity.list_query(

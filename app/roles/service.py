@@ -127,7 +127,9 @@ def role_ids_of(user_id: uuid.UUID) -> set[uuid.UUID]:
 def default_role_for(org_id: uuid.UUID) -> Role | None:
     """The organization's default role for new members (also used by SSO JIT), if any."""
     with tenant_scope(org_id), get_session().no_autoflush:
-        return get_session().scalar(select(Role).where(Role.is_default.is_(True)))
+        # explicit organization filter: this also runs from flushes inside unscoped() blocks
+        stmt = select(Role).where(Role.organization_id == org_id, Role.is_default.is_(True))
+        return get_session().scalar(stmt)
 
 
 def assign_default_role(user_id: uuid.UUID, organization_id: uuid.UUID | None = None) -> None:
@@ -139,7 +141,7 @@ def assign_default_role(user_id: uuid.UUID, organization_id: uuid.UUID | None = 
     with tenant_scope(org_id), get_session().no_autoflush:
         if user_id in _pending_or_stored_members(get_session(), role.id):
             return
-        get_session().add(RoleMembership(role_id=role.id, user_id=user_id))
+        get_session().add(RoleMembership(organization_id=org_id, role_id=role.id, user_id=user_id))
 
 
 def _scoped_org() -> uuid.UUID:
