@@ -64,6 +64,8 @@ class Settings:
     RATE_LIMITS_ENABLED: bool = True
     TELEMETRY_ENABLED: bool = True
     TELEMETRY_ENDPOINT: str = "https://telemetry.burrow.dev/v1/report"
+    TELEMETRY_TIMEOUT_SECONDS: int = 5
+    TELEMETRY_OPERATOR_OPT_OUT: bool = False  # the only off switch for Growth/Ultimate
     INGESTION_QUEUE_BATCH: int = 500
     INGEST_HEARTBEAT_SECONDS: int = 30  # a silent ingest consumer's batches are re-delivered
     STRIPE_SECRET_KEY: str = ""

@@ -26,15 +26,39 @@ class Entry:
     every_seconds: int
     job: str
     queue: str = queues.DEFAULT
+    offset_seconds: int = 0  # shifts the period boundary (e.g. 03:00 UTC instead of midnight)
+    window_seconds: int | None = None  # fire only this soon after the boundary (no catch-up)
 
 
 # One line per periodic job; each job crosses tenants itself, explicitly.
 SCHEDULE: list[Entry] = [
     Entry("cohorts-recalculate", 6 * 3600, "workers.jobs.cohorts.recalculate_all"),
     Entry("sso-maintenance", 3600, "workers.jobs.sso.maintenance"),
-    Entry("audit-purge", 86400, "workers.jobs.audit.purge_audit_log", offset_seconds=4 * 3600),
     Entry("insights-warm", 3600, "workers.jobs.insights.warm_insights", queue=queues.INSIGHTS),
+    Entry("audit-purge", 86400, "workers.jobs.audit.purge_audit_log", offset_seconds=4 * 3600),
     Entry("ingest-reap", 60, "workers.jobs.ingest.drain", queue=queues.INGESTION),
+    # Usage daily at 03:00 UTC, entity weekly on Sunday 15:00 UTC, each only within its hour,
+    # so the two reports are never sent together (not even when a scheduler starts).
+    Entry(
+        "telemetry-usage",
+        86400,
+        "workers.jobs.telemetry.send_usage_report",
+        offset_seconds=3 * 3600,
+        window_seconds=3600,
+    ),
+    Entry(
+        "telemetry-entity",
+        7 * 86400,
+        "workers.jobs.telemetry.send_entity_report",
+        offset_seconds=(3 * 24 + 15) * 3600,
+        window_seconds=3600,
+    ),
+    Entry(
+        "mailing-subscriptions",
+        86400,
+        "workers.jobs.telemetry.send_subscriptions",
+        offset_seconds=9 * 3600,
+    ),
     Entry("billing-reconcile", 86400, "workers.jobs.billing.reconcile_billing", queues.BILLING),
     Entry("billing-meter-usage", 86400, "workers.jobs.billing.meter_usage", queues.BILLING),
     Entry("billing-allowance", 3600, "workers.jobs.billing.check_allowances", queues.BILLING),
@@ -48,7 +72,10 @@ def due(app: Flask, now: float) -> list[str]:
     fired = []
     with app.app_context():
         for entry in SCHEDULE:
-            period = int(now // entry.every_seconds)
+            cycle, into = divmod(now - entry.offset_seconds, entry.every_seconds)
+            if entry.window_seconds is not None and into >= entry.window_seconds:
+                continue
+            period = int(cycle)
             claim = f"schedule:{entry.name}:{period}"
             if redis is not None and not redis.set(claim, "1", nx=True, ex=entry.every_seconds * 2):
                 continue

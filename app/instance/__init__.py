@@ -1,0 +1,1 @@
+"""Instance administration: status, instance-wide settings (instance admins = staff users)."""
