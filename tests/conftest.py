@@ -32,7 +32,7 @@ def database_url(pg_server: str) -> Iterator[str]:
     cfg = Config("alembic.ini")
     cfg.attributes["url"] = url
     cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "heads")
+    command.upgrade(cfg, "head")
     yield url
     servers.drop_database(pg_server, name)
 

@@ -16,6 +16,6 @@ class InstanceSetting(Base):
     __tablename__ = "instance_settings"
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    value: Mapped[Any] = mapped_column(JSONType)
+    value: Mapped[Any] = mapped_column(JSONType, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[uuid.UUID | None]
