@@ -8,8 +8,12 @@ from typing import Any
 
 from app.query.base import QueryContext, QueryError, Runner
 
+_MODULES: list[str] = []
+
 
 def _lazy(module: str, function: str) -> Runner:
+    _MODULES.append(module)
+
     def run(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
         try:
             mod = import_module(module)
@@ -34,6 +38,16 @@ RUNNERS: dict[str, Runner] = {
     "EventsQuery": _lazy("app.query.events_query", "run_events_query"),
     "ActorsQuery": _lazy("app.query.actors", "run_actors"),
 }
+
+
+def preload() -> None:
+    """Import every available runner now, so forked work horses do not pay for it per job."""
+    for module in _MODULES:
+        try:
+            import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
 
 
 def run_query(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:

@@ -12,8 +12,10 @@ from app.errors import AppError, NotFound, ValidationError
 from app.http import api_scope, doc, parse
 from app.query.base import QueryContext, QueryError
 from app.query.execution import cancel, execute_query, get_status, normalise_mode
+from app.query.registry import preload
 
 bp = Blueprint("query", __name__)
+preload()
 
 
 class QueryRequest(BaseModel):

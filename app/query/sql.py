@@ -18,6 +18,8 @@ from sqlalchemy import Row, text
 
 from app.db import get_session
 
+# Analytical queries sort and hash far more rows than OLTP ones; give them room (per query).
+WORK_MEM = "64MB"
 # Matches what toFloat64OrNull accepts in practice; anything else casts to NULL, never errors.
 _NUMERIC_RE = r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?\s*$"
 
@@ -99,6 +101,8 @@ def execute(sql: str, params: Params | dict[str, Any]) -> Sequence[Row[Any]]:
     values = params.values if isinstance(params, Params) else params
     if session.get_bind().dialect.name == "sqlite":
         _register_sqlite(session.connection().connection.driver_connection)
+    else:
+        session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
     return session.execute(text(sql), values).all()
 
 
