@@ -29,6 +29,12 @@ def _transient(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
+def _short(exc: BaseException) -> str:
+    """The driver's message without the (possibly huge) SQL statement."""
+    orig = getattr(exc, "orig", None)
+    return f"{type(orig or exc).__name__}: {str(orig or exc).splitlines()[0][:200]}"
+
+
 def store(raw: list[bytes]) -> int:
     """Process and commit one chunk; rolls back and re-raises on failure."""
     session = get_session()
@@ -80,7 +86,7 @@ class Drainer:
                     return self._isolate(raw, exc)
                 if time.monotonic() > self.deadline:
                     raise
-                log.warning("ingest: transient database error, retrying: %s", exc)
+                log.warning("ingest: transient database error, retrying: %s", _short(exc))
                 self.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF)
                 self.consumer.heartbeat()
