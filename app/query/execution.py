@@ -113,8 +113,14 @@ def enqueue_async(
     from workers.enqueue import enqueue, job_status
 
     existing = get_status(ctx.project_id, key)
-    if existing and not existing.get("complete") and job_status(key) in _RUNNING:
-        return existing
+    running = existing and job_status(str(existing.get("task_id") or key)) in _RUNNING
+    if existing and not existing.get("complete") and running:
+        return existing  # an identical calculation is running: join it
+    job_id = key
+    if job_status(key) in _RUNNING:
+        # The previous job of this key is still finalising although its result is stored:
+        # a new calculation needs its own job id or it would be swallowed by that one.
+        job_id = f"{key}-{_sequence(key)}"
     now = utcnow()
     status = {
         "id": key,
@@ -129,7 +135,7 @@ def enqueue_async(
         "pickup_time": None,
         "end_time": None,
         "expiration_time": (now + timedelta(seconds=STATUS_TTL)).isoformat(),
-        "task_id": key,
+        "task_id": job_id,
     }
     save_status(status)
     enqueue(
@@ -137,7 +143,7 @@ def enqueue_async(
         queue=queues.INSIGHTS,
         organization_id=organization_id,
         project_id=ctx.project_id,
-        job_id=key,
+        job_id=job_id,
         query=query,
         query_id=key,
     )
@@ -147,6 +153,11 @@ def enqueue_async(
 _RUNNING = {"queued", "started", "deferred", "scheduled"}
 
 
+def _sequence(key: str) -> int:
+    redis = get_redis()
+    return int(redis.incr(f"query_job_seq:{key}")) if redis is not None else 0
+
+
 def cancel(project_id: int, query_id: str) -> bool:
     """Cancel the job and drop its status; False when unknown."""
     from workers.enqueue import cancel as cancel_job
@@ -154,7 +165,7 @@ def cancel(project_id: int, query_id: str) -> bool:
     status = get_status(project_id, query_id)
     if status is None:
         return False
-    cancel_job(query_id)
+    cancel_job(str(status.get("task_id") or query_id))
     redis = get_redis()
     if redis is not None:
         redis.delete(_status_key(project_id, query_id))

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from rq import SimpleWorker
-from rq.job import Job
+from rq.job import Job, JobStatus
 
 from app.query.cache import bump_data_version
 from tests.helpers import Api, error
@@ -99,6 +99,21 @@ def test_async_poll_join_and_cache_hit(app: Flask, api: Api, setup: tuple[Any, i
     assert done.json["query_status"]["results"]["results"][0]["data"] == [1, 2, 0]
     hit = post(api, acct, pid, refresh="async")
     assert hit.status_code == 200 and hit.json["is_cached"] is True
+
+
+def test_new_calculation_is_not_swallowed_by_a_finalising_job(
+    app: Flask, api: Api, setup: tuple[Any, int]
+) -> None:
+    acct, pid = setup
+    query_id = post(api, acct, pid, refresh="force_async").json["query_status"]["id"]
+    drain(app)
+    # RQ marks a job finished only after the function returned and the status was written.
+    Job.fetch(query_id, connection=app.extensions["redis"]).set_status(JobStatus.STARTED)
+    again = post(api, acct, pid, refresh="force_async").json["query_status"]
+    assert again["complete"] is False and again["task_id"] != query_id
+    drain(app)
+    done = api.get(acct, f"/api/projects/{pid}/query/{query_id}/")
+    assert done.status_code == 200 and done.json["query_status"]["complete"] is True
 
 
 def test_async_user_error_is_400(app: Flask, api: Api, setup: tuple[Any, int]) -> None:
