@@ -37,6 +37,8 @@ class DefinitionTracker:
         self.events: Counter[str] = Counter()
         self.props: Counter[PropKey] = Counter()
         self.types: dict[PropKey, str] = {}
+        self.event_props: Counter[str] = Counter()
+        self.typed_event_props: set[str] = set()
 
     def _prop(self, kind: int, index: int, name: str, value: Any) -> None:
         key = (kind, index, name[:400])
@@ -53,9 +55,12 @@ class DefinitionTracker:
 
     def add_event(self, name: str, props: dict[str, Any]) -> None:
         self.events[name] += 1
-        for key, value in props.items():
-            if key not in SKIP_PROPS:
-                self._prop(EVENT, -1, key, value)
+        self.event_props.update(props.keys())  # C-speed counting; types only for new names
+        for key in props.keys() - self.typed_event_props:
+            inferred = infer_type(props[key])
+            if inferred is not None:
+                self.typed_event_props.add(key)
+                self.types.setdefault((EVENT, -1, key[:400]), inferred)
         self._dict(PERSON, -1, props.get("$set"))
         self._dict(PERSON, -1, props.get("$set_once"))
 
@@ -63,6 +68,10 @@ class DefinitionTracker:
         self._dict(GROUP, index, props)
 
     def save(self, session: Session, project_id: int, seen_at: datetime) -> None:
+        for key, count in self.event_props.items():
+            if key not in SKIP_PROPS:
+                self.props[(EVENT, -1, key[:400])] += count
+        self.event_props.clear()
         module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         if self.events:
             self._save_events(session, module, project_id, seen_at)

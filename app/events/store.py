@@ -5,11 +5,12 @@ A second backend (ClickHouse) implements the same protocol and is returned by ge
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import ARRAY, Uuid, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,7 @@ EVENT_COLUMNS = (
     "person_mode",
     "project_id",
 )
+PROPS_AT = EVENT_COLUMNS.index("properties")
 
 
 class EventStore(Protocol):
@@ -57,6 +59,8 @@ class SqlEventStore:
         self.dialect = session.get_bind().dialect.name
 
     def existing_uuids(self, project_id: int, uuids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        if self.dialect == "postgresql":
+            return self._existing_pg(project_id, uuids)
         found: set[uuid.UUID] = set()
         for start in range(0, len(uuids), 1000):
             part = list(uuids[start : start + 1000])
@@ -67,8 +71,22 @@ class SqlEventStore:
             )
         return found
 
+    def _existing_pg(self, project_id: int, uuids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        # A join against unnest() probes the (project_id, uuid) unique index per id; a long
+        # IN list lets a fresh table's stale statistics pick a scan of the whole project.
+        ids = func.unnest(bindparam("ids", type_=ARRAY(Uuid()))).table_valued("id").render_derived()
+        stmt = (
+            select(Event.uuid)
+            .join(ids, Event.uuid == ids.c.id)
+            .where(Event.project_id == project_id)
+        )
+        return set(self.session.execute(stmt, {"ids": list(uuids)}).scalars())
+
     def insert(self, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
+            return
+        if self.dialect == "postgresql":
+            self._copy_insert(rows)
             return
         module: Any = postgresql if self.dialect == "postgresql" else sqlite
         stmt = module.insert(Event.__table__).on_conflict_do_nothing(
@@ -76,6 +94,29 @@ class SqlEventStore:
         )
         for start in range(0, len(rows), 1000):
             self.session.execute(stmt, list(rows[start : start + 1000]))
+
+    def _copy_insert(self, rows: Sequence[dict[str, Any]]) -> None:
+        """COPY into a temporary table, then INSERT ... ON CONFLICT DO NOTHING from it."""
+        raw = self.session.connection().connection.driver_connection
+        assert raw is not None
+        cols = ", ".join(EVENT_COLUMNS)
+        with raw.cursor() as cur:
+            cur.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS events_incoming "
+                "(LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            )
+            with cur.copy(f"COPY events_incoming ({cols}) FROM STDIN") as copy:  # noqa: S608
+                for row in rows:
+                    values = [row[c] for c in EVENT_COLUMNS]
+                    values[PROPS_AT] = json.dumps(
+                        values[PROPS_AT], separators=(",", ":"), default=str
+                    )
+                    copy.write_row(values)
+            cur.execute(
+                f"INSERT INTO events ({cols}) SELECT {cols} FROM events_incoming "  # noqa: S608
+                "ON CONFLICT (project_id, uuid) DO NOTHING"
+            )
+            cur.execute("TRUNCATE events_incoming")
 
     def delete_for_distinct_ids(self, project_id: int, distinct_ids: Sequence[str]) -> int:
         if not distinct_ids:

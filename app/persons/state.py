@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ARRAY, Select, String, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.persons.models import Person, PersonDistinctId
@@ -83,14 +83,19 @@ class PersonState:
         wanted = [d for d in distinct_ids if d not in self.by_did]
         for start in range(0, len(wanted), 1000):
             part = wanted[start : start + 1000]
-            rows = self.session.execute(
-                select(PersonDistinctId.distinct_id, Person)
-                .join(Person, Person.id == PersonDistinctId.person_id)
-                .where(PersonDistinctId.distinct_id.in_(part))
-            ).all()
-            found = {did: person for did, person in rows}
+            found = {row[0]: row[1] for row in self.session.execute(self._lookup(part))}
             for did in part:
                 self.by_did[did] = found.get(did)
+
+    def _lookup(self, part: list[str]) -> Select[str, Person]:
+        stmt = select(PersonDistinctId.distinct_id, Person).join(
+            Person, Person.id == PersonDistinctId.person_id
+        )
+        if self.session.get_bind().dialect.name != "postgresql":
+            return stmt.where(PersonDistinctId.distinct_id.in_(part))
+        # unnest() join: one unique-index probe per id, whatever the table statistics say.
+        ids = func.unnest(literal(part, ARRAY(String()))).table_valued("did").render_derived()
+        return stmt.join(ids, PersonDistinctId.distinct_id == ids.c.did)
 
     def existing(self, distinct_id: str) -> Person | None:
         return self.by_did.get(distinct_id)
