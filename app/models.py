@@ -10,10 +10,10 @@ from app.auth import models as auth_models
 from app.cohorts import models as cohort_models
 from app.dashboards import models as dashboard_models
 from app.events import models as event_models
-from app.ingestion import models as ingestion_models
-from app.insights import models as insight_models
 from app.experiments import models as experiment_models
 from app.feature_flags import models as feature_flag_models
+from app.ingestion import models as ingestion_models
+from app.insights import models as insight_models
 from app.instance import models as instance_models
 from app.members import models as member_models
 from app.organizations import models as organization_models
@@ -22,8 +22,8 @@ from app.persons import models as person_models
 from app.projects import models as project_models
 from app.roles import models as role_models
 from app.service_accounts import models as service_account_models
-from app.telemetry import models as telemetry_models
 from app.sso import models as sso_models
+from app.telemetry import models as telemetry_models
 from billing import models as billing_models
 
 # Tables that are not tenant-owned on purpose; everything else must use a tenant mixin.

@@ -13,12 +13,12 @@ def init_redis(app: Flask) -> None:
     )
 
 
-def get_redis() -> Redis | None:
-    client: Redis | None = current_app.extensions.get("redis")
+def get_redis() -> Redis[bytes] | None:
+    client: Redis[bytes] | None = current_app.extensions.get("redis")
     return client
 
 
-def require_redis() -> Redis:
+def require_redis() -> Redis[bytes]:
     client = get_redis()
     if client is None:
         raise RuntimeError("this operation needs REDIS_URL")

@@ -115,7 +115,7 @@ def _tenant_tables() -> dict[str, tuple[bool, bool]]:
     from app.db import Base
 
     return {
-        mapper.local_table.name: (
+        str(getattr(mapper.local_table, "name", "")): (
             issubclass(mapper.class_, OrganizationOwned),
             issubclass(mapper.class_, ProjectOwned),
         )
@@ -137,7 +137,7 @@ def _tenant_mappers(state: ORMExecuteState) -> tuple[bool, bool]:
     if org and proj:
         return org, proj
     tables = _tenant_tables()
-    for element in visitors.iterate(state.statement):
+    for element in visitors.iterate(state.statement):  # type: ignore[arg-type]
         if isinstance(element, Table) and element.name in tables:
             is_org, is_proj = tables[element.name]
             org, proj = org or is_org, proj or is_proj

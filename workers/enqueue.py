@@ -50,7 +50,7 @@ def enqueue(
         raise ValueError(f"unknown queue {queue!r}")
     path = job_path(func)
     org = str(organization_id) if organization_id else None
-    redis: Redis | None = current_app.extensions.get("redis")
+    redis: Redis[bytes] | None = current_app.extensions.get("redis")
     if redis is None:
         result = runner.run(path, org, project_id, kwargs)
         return Enqueued(job_id, True, result)
@@ -60,7 +60,7 @@ def enqueue(
 
 
 def _enqueue_rq(
-    redis: Redis,
+    redis: Redis[bytes],
     queue: str,
     path: str,
     org: str | None,
@@ -81,7 +81,7 @@ def _enqueue_rq(
     return str(job.id)
 
 
-def _pending_job(redis: Redis, job_id: str) -> str | None:
+def _pending_job(redis: Redis[bytes], job_id: str) -> str | None:
     try:
         job = Job.fetch(job_id, connection=redis)
     except Exception:  # noqa: BLE001 - rq raises NoSuchJobError or decode errors for a stale id
@@ -90,7 +90,7 @@ def _pending_job(redis: Redis, job_id: str) -> str | None:
 
 
 def job_status(job_id: str) -> str | None:
-    redis: Redis | None = current_app.extensions.get("redis")
+    redis: Redis[bytes] | None = current_app.extensions.get("redis")
     if redis is None:
         return None
     try:
@@ -102,7 +102,7 @@ def job_status(job_id: str) -> str | None:
 
 def cancel(job_id: str) -> bool:
     """Cancel a queued job or stop a running one; False if it no longer exists."""
-    redis: Redis | None = current_app.extensions.get("redis")
+    redis: Redis[bytes] | None = current_app.extensions.get("redis")
     if redis is None:
         return False
     try:
@@ -119,7 +119,7 @@ def cancel(job_id: str) -> bool:
 
 
 def queue_depths() -> dict[str, int]:
-    redis: Redis | None = current_app.extensions.get("redis")
+    redis: Redis[bytes] | None = current_app.extensions.get("redis")
     if redis is None:
         return {name: 0 for name in ALL_QUEUES}
     return {name: Queue(name, connection=redis).count for name in ALL_QUEUES}

@@ -68,7 +68,7 @@ _local_claims: set[str] = set()  # the embedded default has one scheduler and no
 
 def due(app: Flask, now: float) -> list[str]:
     """Enqueue every entry whose current period has not been claimed yet; return their names."""
-    redis: Redis | None = app.extensions.get("redis")
+    redis: Redis[bytes] | None = app.extensions.get("redis")
     fired = []
     with app.app_context():
         for entry in SCHEDULE:

@@ -21,7 +21,7 @@ def start(queue_names: Sequence[str], *, burst: bool = False) -> bool:
     if unknown:
         raise SystemExit(f"unknown queue(s): {', '.join(unknown)}; known: {', '.join(ALL_QUEUES)}")
     app = runner.worker_app()
-    redis: Redis | None = app.extensions.get("redis")
+    redis: Redis[bytes] | None = app.extensions.get("redis")
     if redis is None:
         raise SystemExit("REDIS_URL is not set: with the embedded default, jobs run inline.")
     queues = [Queue(name, connection=redis) for name in names]

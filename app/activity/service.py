@@ -87,7 +87,7 @@ def list_query(
     action: str | None = None,
     project_id: int | None = None,
     actor_user_id: uuid.UUID | None = None,
-) -> Select[tuple[ActivityLog]]:
+) -> Select[ActivityLog]:
     """Entries of the current organization, newest first, optionally filtered."""
     stmt = select(ActivityLog).order_by(ActivityLog.created_at.desc(), ActivityLog.id)
     if scope:

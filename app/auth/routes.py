@@ -8,9 +8,9 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request, session
 
 from app.access import require_user
+from app.audit import events as audit_events
 from app.auth import service
 from app.auth.models import User
-from app.audit import events as audit_events
 from app.auth.schemas import (
     LoginIn,
     MeUpdate,

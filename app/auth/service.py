@@ -165,9 +165,19 @@ def send_verification(user: User) -> None:
     )
 
 
+def _user_from(data: Any) -> User | None:
+    """The user a signed payload names, or None for a forged/expired/malformed one."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        return get_session().get(User, uuid.UUID(str(data.get("uid"))))
+    except ValueError:
+        return None
+
+
 def verify_email(token: str) -> User:
-    data = unsign(token, "verify-email", VERIFY_MAX_AGE)
-    user = get_session().get(User, uuid.UUID(data["uid"])) if isinstance(data, dict) else None
+    data = unsign(token, "verify-email", VERIFY_MAX_AGE) or {}
+    user = _user_from(data)
     if user is None or user.email.lower() != data.get("email"):
         raise ValidationError(
             "This verification link is invalid or has expired.", code="invalid_token", attr="token"
@@ -196,8 +206,8 @@ def request_password_reset(email: str) -> None:
 
 def complete_password_reset(token: str, password: str) -> User:
     """Set a new password from a reset link; the link dies once the password changes."""
-    data = unsign(token, "password-reset", RESET_MAX_AGE)
-    user = get_session().get(User, uuid.UUID(data["uid"])) if isinstance(data, dict) else None
+    data = unsign(token, "password-reset", RESET_MAX_AGE) or {}
+    user = _user_from(data)
     stamp = user.password_changed_at.isoformat() if user and user.password_changed_at else ""
     if user is None or data.get("stamp") != sha256_hex(stamp)[:16]:
         raise ValidationError(
