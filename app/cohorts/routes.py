@@ -13,6 +13,7 @@ from app.cohorts.models import Cohort
 from app.cohorts.schemas import CohortCreate, CohortPersonRead, CohortRead, CohortUpdate
 from app.db import get_session
 from app.errors import ValidationError
+from app.feature_flags import definitions as flag_definitions
 from app.http import api_scope, doc, json_body, paginate, parse
 from workers import queues
 from workers.enqueue import enqueue
@@ -90,6 +91,7 @@ def create_cohort(project_id: int) -> Response:
         distinct_ids=data.distinct_ids,
     )
     get_session().commit()
+    flag_definitions.invalidate(cohort.project_id)
     if not cohort.is_static:
         _calculate(cohort)
         get_session().refresh(cohort)
@@ -118,6 +120,7 @@ def update_cohort(project_id: int, cohort_id: int) -> Response:
         }
     recalc = service.update_cohort(cohort=cohort, changes=changes)
     get_session().commit()
+    flag_definitions.invalidate(cohort.project_id)
     if recalc:
         _calculate(cohort)
         get_session().refresh(cohort)
@@ -132,6 +135,7 @@ def delete_cohort(project_id: int, cohort_id: int) -> Response:
     cohort = service.get_cohort(cohort_id=cohort_id)
     service.update_cohort(cohort=cohort, changes={"deleted": True})
     get_session().commit()
+    flag_definitions.invalidate(cohort.project_id)
     return Response(status=204)
 
 
