@@ -36,6 +36,7 @@ SCHEDULE: list[Entry] = [
     Entry("sso-maintenance", 3600, "workers.jobs.sso.maintenance"),
     Entry("insights-warm", 3600, "workers.jobs.insights.warm_insights", queue=queues.INSIGHTS),
     Entry("audit-purge", 86400, "workers.jobs.audit.purge_audit_log", offset_seconds=4 * 3600),
+    Entry("ops-metrics", 60, "workers.metrics.publish"),
     Entry("ingest-reap", 60, "workers.jobs.ingest.drain", queue=queues.INGESTION),
     # Usage daily at 03:00 UTC, entity weekly on Sunday 15:00 UTC, each only within its hour,
     # so the two reports are never sent together (not even when a scheduler starts).
