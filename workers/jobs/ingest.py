@@ -14,16 +14,21 @@ from flask import current_app
 from app.ingestion import queue
 from app.ingestion.consumer import drain as drain_queue
 from app.ingestion.service import kick_drain
-from app.redis_client import require_redis
+from app.redis_client import get_redis, require_redis
 from workers.runner import worker_app
 
 log = logging.getLogger(__name__)
 
 
 def drain(max_seconds: float = 300) -> int:
-    """Re-deliver dead consumers' batches, then store queued batches until the queue is empty."""
+    """Re-deliver dead consumers' batches, then store queued batches until the queue is empty.
+
+    A no-op with no Redis (the embedded default): capture stores batches synchronously there.
+    """
     settings = current_app.config["BURROW"]
-    redis = require_redis()
+    redis = get_redis()
+    if redis is None:
+        return 0
     stored = drain_queue(
         redis,
         chunk_events=settings.INGESTION_QUEUE_BATCH,
