@@ -68,6 +68,8 @@ class Settings:
     TELEMETRY_OPERATOR_OPT_OUT: bool = False  # the only off switch for Growth/Ultimate
     INGESTION_QUEUE_BATCH: int = 500
     INGEST_HEARTBEAT_SECONDS: int = 30  # a silent ingest consumer's batches are re-delivered
+    REDIS_MIN_REPLICA_ACKS: int = 0  # >0: capture WAITs for n replicas before answering 200
+    REDIS_REPLICA_ACK_TIMEOUT_MS: int = 50
     STRIPE_SECRET_KEY: str = ""
     STRIPE_WEBHOOK_SECRETS: tuple[str, ...] = ()  # several during a rotation
     STRIPE_API_BASE: str = ""  # empty = Stripe's own; tests point it at a local fake

@@ -37,13 +37,36 @@ def encode(message: dict[str, Any]) -> bytes:
     return json.dumps(message, separators=(",", ":"), default=str).encode("utf-8")
 
 
-def push(redis: Redis[bytes], message: dict[str, Any]) -> bool:
-    """Queue one batch durably; True when no drain is scheduled yet (the caller kicks one)."""
+class NotReplicated(Exception):
+    """Fewer replicas than required acknowledged the pushed batch; it was withdrawn."""
+
+
+def push(
+    redis: Redis[bytes], message: dict[str, Any], *, min_acks: int = 0, ack_timeout_ms: int = 50
+) -> bool:
+    """Queue one batch durably; True when no drain is scheduled yet (the caller kicks one).
+
+    With `min_acks` > 0 the same connection then issues `WAIT min_acks ack_timeout_ms`; when
+    fewer replicas acknowledged, the batch is taken back off the queue and NotReplicated is
+    raised (capture answers 503 and the SDK retries; a copy a consumer already took is
+    deduplicated on its event uuids).
+    """
+    body = encode(message)
     pipe = redis.pipeline(transaction=False)
-    pipe.lpush(PENDING, encode(message))
+    pipe.lpush(PENDING, body)
     pipe.set(KICK, "1", nx=True, ex=KICK_TTL)
-    _, kicked = pipe.execute()
-    return bool(kicked)
+    if min_acks > 0:
+        pipe.wait(min_acks, ack_timeout_ms)
+    results = pipe.execute()
+    kicked = bool(results[1])
+    if min_acks > 0 and int(results[2]) < min_acks:
+        withdraw = redis.pipeline(transaction=False)
+        withdraw.lrem(PENDING, 1, body)
+        if kicked:
+            withdraw.delete(KICK)
+        withdraw.execute()
+        raise NotReplicated(f"{results[2]} of {min_acks} replicas acknowledged")
+    return kicked
 
 
 def push_raw(redis: Redis[bytes], messages: list[bytes]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
@@ -61,9 +62,15 @@ def accept(*, envelope: Envelope, project: TokenProject, ip: str | None) -> bool
     if redis is None:
         process_messages([message])
         return False
+    settings = current_app.config["BURROW"]
     try:
-        return queue.push(redis, message)
-    except RedisError as exc:
+        return queue.push(
+            redis,
+            message,
+            min_acks=settings.REDIS_MIN_REPLICA_ACKS,
+            ack_timeout_ms=settings.REDIS_REPLICA_ACK_TIMEOUT_MS,
+        )
+    except (RedisError, queue.NotReplicated) as exc:
         log.warning("ingestion queue unavailable: %s", exc)
         raise ServiceUnavailable(
             "The ingestion queue is unavailable; retry later.", code="queue_unavailable"
