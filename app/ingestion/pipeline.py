@@ -16,6 +16,7 @@ from typing import Any
 from app.db import get_session, utcnow
 from app.events.definitions import DefinitionTracker
 from app.events.store import get_store
+from app.ingestion import notify
 from app.ingestion.timestamps import parse_time, resolve
 from app.persons.groups import GroupState
 from app.persons.state import PersonState
@@ -187,6 +188,10 @@ def process_chunk(chunk: ProjectChunk) -> int:
     for item in kept:
         item.row["properties"] = item.props
     get_store(session).insert([item.row for item in kept])
+    if kept:
+        notify.events_stored(session, chunk.project_id)
+    if groups.created_types:
+        notify.group_type_created(session, chunk.project_id)
     return len(kept)
 
 

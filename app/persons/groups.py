@@ -21,6 +21,7 @@ class GroupState:
         self.project_id = project_id
         self.mapping: dict[str, int] | None = None
         self.groups: dict[tuple[int, str], Group | None] = {}
+        self.created_types = False  # a new GroupTypeMapping was added (flags must refresh)
 
     def _load_mapping(self) -> dict[str, int]:
         if self.mapping is None:
@@ -44,6 +45,7 @@ class GroupState:
             )
         )
         mapping[group_type] = index
+        self.created_types = True
         return index
 
     def columns(self, groups: Any) -> dict[str, str]:
