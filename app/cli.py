@@ -10,7 +10,7 @@ from app.auth.models import User
 from app.db import get_session
 from app.tenancy import unscoped
 
-DEMO_EMAIL = "demo@burrow.local"
+DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "burrow-demo-password"  # noqa: S105 - local demo login, printed by `make run`
 
 

@@ -47,3 +47,37 @@ def test_embedded_default_end_to_end(tmp_path, monkeypatch) -> None:
     assert result.inline and result.result == 42
     ready = app.test_client().get("/_ready").get_json()
     assert ready["checks"] == {"database": "ok", "redis": "not_configured"}
+
+
+def test_seeded_demo_login_works(tmp_path) -> None:
+    """The login `make run` prints must be accepted by the login endpoint."""
+    from app.cli import DEMO_EMAIL, DEMO_PASSWORD
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    env = {
+        "DATABASE_URL": url,
+        "PATH": "/usr/bin:/bin",
+        "SECRET_KEY": "demo-test-secret-0123456789abcdef",
+    }
+    for cmd in (
+        ["-m", "alembic", "upgrade", "head"],
+        ["-m", "flask", "--app", "wsgi", "burrow", "seed-demo"],
+    ):
+        done = subprocess.run(
+            [sys.executable, *cmd], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+    assert DEMO_EMAIL in done.stdout and "phc_" in done.stdout
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "REDIS_URL": "",
+            "SECRET_KEY": env["SECRET_KEY"],
+            "SESSION_COOKIE_SECURE": False,
+            "TESTING": True,
+        }
+    )
+    resp = app.test_client().post(
+        "/api/login/", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+    )
+    assert resp.status_code == 200, resp.get_json()
