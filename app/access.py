@@ -18,11 +18,13 @@ from app.errors import AuthenticationError, Forbidden, NotFound
 from app.http import ANY_SCOPE, view_attr
 from app.organizations.models import Level, Membership, Organization
 from app.projects.models import Project
+from app.ratelimit import hit
 from app.security import constant_equal, sha256_hex
 from app.tenancy import clear_scope, set_request_scope, unscoped
 
 PrincipalKind = Literal["user", "personal_key", "service_account", "project_secret"]
 KEY_TOUCH_INTERVAL = timedelta(hours=1)
+KEY_LIMITS = ((480, 60), (4800, 3600))  # requests per window (seconds) for each API key
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -184,6 +186,17 @@ def _check_route_rules(principal: Principal | None, view: Any) -> None:
         raise Forbidden(f"This key lacks the '{obj}:{mode}' scope.", code="missing_scope")
 
 
+def _limit_key(principal: Principal | None) -> None:
+    """Per-key rate limits (429 with Retry-After), for personal and service-account keys."""
+    if principal is None:
+        return
+    key_id = principal.key.id if principal.key is not None else principal.extra.get("key_id")
+    if key_id is None:
+        return
+    for limit, window in KEY_LIMITS:
+        hit(f"apikey:{key_id}:{window}", limit=limit, window=window)
+
+
 def _check_csrf(principal: Principal | None, view: Any) -> None:
     """Cookie-authenticated writes must echo the session's CSRF token in X-CSRFToken."""
     if principal is None or principal.user_session is None or request.method in SAFE_METHODS:
@@ -314,6 +327,7 @@ def _before_request() -> None:
     g.principal = principal
     if principal is None and not view_attr(view, "public"):
         raise AuthenticationError("Authentication credentials were not provided.")
+    _limit_key(principal)
     _check_csrf(principal, view)
     if principal is not None:
         for check in PRINCIPAL_CHECKS:

@@ -146,3 +146,21 @@ def test_other_users_keys_are_404(api: Api) -> None:
         assert api.call(b, method, f"/api/personal_api_keys/{key_id}/", json={}).status_code == 404
     assert api.post(b, f"/api/personal_api_keys/{key_id}/roll/").status_code == 404
     assert api.get(a, f"/api/personal_api_keys/{key_id}/").status_code == 200
+
+
+def test_keys_are_rate_limited_per_minute(api: Api) -> None:
+    from app import access
+
+    acct = api.signup()
+    key = api.create_key(acct, scopes=["project:read"])
+    other = api.create_key(acct, scopes=["project:read"])
+    url = f"/api/projects/{acct.project_id}/"
+    limit = access.KEY_LIMITS[0][0]
+    statuses = [api.get(key, url).status_code for _ in range(limit)]
+    assert statuses == [200] * limit
+    blocked = api.get(key, url)
+    assert blocked.status_code == 429
+    assert int(blocked.headers["Retry-After"]) >= 1
+    assert error(blocked)["type"] == "rate_limited"
+    assert api.get(other, url).status_code == 200  # limits are per key
+    assert api.get(acct, url).status_code == 200  # and sessions are not keys
