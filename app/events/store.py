@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+import psycopg
 from sqlalchemy import ARRAY, Uuid, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -35,6 +36,8 @@ EVENT_COLUMNS = (
     "project_id",
 )
 PROPS_AT = EVENT_COLUMNS.index("properties")
+COLS = ", ".join(EVENT_COLUMNS)
+_JSON = json.JSONEncoder(separators=(",", ":"), default=str)
 
 
 class EventStore(Protocol):
@@ -96,27 +99,42 @@ class SqlEventStore:
             self.session.execute(stmt, list(rows[start : start + 1000]))
 
     def _copy_insert(self, rows: Sequence[dict[str, Any]]) -> None:
-        """COPY into a temporary table, then INSERT ... ON CONFLICT DO NOTHING from it."""
+        """COPY straight into events (inside a savepoint); if a (project, uuid) already exists,
+        roll the savepoint back and go through a temp table + INSERT ... ON CONFLICT DO NOTHING.
+
+        Ingestion dedupes before inserting, so the slow path only runs on a race.
+        """
         raw = self.session.connection().connection.driver_connection
         assert raw is not None
-        cols = ", ".join(EVENT_COLUMNS)
         with raw.cursor() as cur:
-            cur.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS events_incoming "
-                "(LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-            )
-            with cur.copy(f"COPY events_incoming ({cols}) FROM STDIN") as copy:  # noqa: S608
-                for row in rows:
-                    values = [row[c] for c in EVENT_COLUMNS]
-                    values[PROPS_AT] = json.dumps(
-                        values[PROPS_AT], separators=(",", ":"), default=str
-                    )
-                    copy.write_row(values)
-            cur.execute(
-                f"INSERT INTO events ({cols}) SELECT {cols} FROM events_incoming "  # noqa: S608
-                "ON CONFLICT (project_id, uuid) DO NOTHING"
-            )
-            cur.execute("TRUNCATE events_incoming")
+            cur.execute("SAVEPOINT events_copy")
+            try:
+                self._copy(cur, "events", rows)
+            except psycopg.errors.UniqueViolation:
+                cur.execute("ROLLBACK TO SAVEPOINT events_copy")
+                self._copy_on_conflict(cur, rows)
+            cur.execute("RELEASE SAVEPOINT events_copy")
+
+    @staticmethod
+    def _copy(cur: psycopg.Cursor[Any], table: str, rows: Sequence[dict[str, Any]]) -> None:
+        with cur.copy(f"COPY {table} ({COLS}) FROM STDIN") as copy:  # noqa: S608
+            write, dumps = copy.write_row, _JSON.encode
+            for row in rows:
+                values = [row[c] for c in EVENT_COLUMNS]
+                values[PROPS_AT] = dumps(values[PROPS_AT])
+                write(values)
+
+    def _copy_on_conflict(self, cur: psycopg.Cursor[Any], rows: Sequence[dict[str, Any]]) -> None:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS events_incoming "
+            "(LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        self._copy(cur, "events_incoming", rows)
+        cur.execute(
+            f"INSERT INTO events ({COLS}) SELECT {COLS} FROM events_incoming "  # noqa: S608
+            "ON CONFLICT (project_id, uuid) DO NOTHING"
+        )
+        cur.execute("TRUNCATE events_incoming")
 
     def delete_for_distinct_ids(self, project_id: int, distinct_ids: Sequence[str]) -> int:
         if not distinct_ids:

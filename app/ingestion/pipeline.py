@@ -141,8 +141,8 @@ def _apply_person(item: Prepared, persons: PersonState) -> bool:
         )
     person = persons.get_or_create(did, when)
     persons.update_properties(person, props)
-    if name == "$identify" and not person.is_identified:
-        person.is_identified = True
+    if name == "$identify":
+        persons.mark_identified(person)
     row["person_id"] = person.uuid
     return True
 

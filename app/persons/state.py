@@ -1,17 +1,31 @@
 """Person semantics applied by ingestion: distinct ids, property updates, identify/alias merges.
 
 One PersonState handles a chunk of events for one project: it preloads every person the
-chunk mentions, applies the events in order in memory, then writes the changes in bulk.
+chunk mentions (plain rows, no ORM objects), applies the events in order in memory, then
+writes the changes in bulk (multi-row inserts, executemany updates).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ARRAY, Select, String, func, literal, select, update
+from sqlalchemy import (
+    ARRAY,
+    Select,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from app.persons.models import Person, PersonDistinctId
@@ -68,62 +82,102 @@ def apply_updates(props: dict[str, Any], event_props: dict[str, Any]) -> dict[st
     return None if new == props else new
 
 
+@dataclass(eq=False)
+class PersonRow:
+    """A person as ingestion sees it; compared by identity like an ORM object."""
+
+    id: int | None
+    uuid: uuid.UUID
+    properties: dict[str, Any]
+    is_identified: bool
+    created_at: datetime
+    version: int
+    dirty: bool = False
+    merged_into: PersonRow | None = None
+
+    def live(self) -> PersonRow:
+        person = self
+        while person.merged_into is not None:
+            person = person.merged_into
+        return person
+
+
+PERSON = cast(Table, Person.__table__)
+PDI = cast(Table, PersonDistinctId.__table__)
+PERSON_COLS = (Person.id, Person.uuid, Person.properties, Person.is_identified)
+PERSON_COLS_2 = (Person.created_at, Person.version)
+
+
 class PersonState:
     """In-memory view of the chunk's persons; `flush()` writes it in bulk."""
 
     def __init__(self, session: Session, project_id: int) -> None:
         self.session = session
         self.project_id = project_id
-        self.by_did: dict[str, Person | None] = {}
-        self.new_dids: dict[str, Person] = {}
-        self.merges: list[tuple[Person, Person]] = []
+        self.by_did: dict[str, PersonRow | None] = {}
+        self.new_dids: dict[str, PersonRow] = {}
+        self.new_persons: list[PersonRow] = []
+        self.merges: list[tuple[PersonRow, PersonRow]] = []
         self.warnings: list[str] = []
 
     def preload(self, distinct_ids: set[str]) -> None:
         wanted = [d for d in distinct_ids if d not in self.by_did]
-        for start in range(0, len(wanted), 1000):
-            part = wanted[start : start + 1000]
-            found = {row[0]: row[1] for row in self.session.execute(self._lookup(part))}
+        by_id: dict[int, PersonRow] = {}
+        for start in range(0, len(wanted), 5000):
+            part = wanted[start : start + 5000]
+            found: dict[str, PersonRow] = {}
+            for did, pid, puuid, props, ident, created, version in self.session.execute(
+                self._lookup(part)
+            ):
+                person = by_id.get(pid)
+                if person is None:
+                    person = by_id[pid] = PersonRow(
+                        pid, puuid, props or {}, ident, created, version or 0
+                    )
+                found[did] = person
             for did in part:
                 self.by_did[did] = found.get(did)
 
-    def _lookup(self, part: list[str]) -> Select[str, Person]:
-        stmt = select(PersonDistinctId.distinct_id, Person).join(
+    def _lookup(self, part: list[str]) -> Select[Any]:
+        stmt = select(PersonDistinctId.distinct_id, *PERSON_COLS, *PERSON_COLS_2).join(
             Person, Person.id == PersonDistinctId.person_id
         )
+        stmt = stmt.where(PersonDistinctId.project_id == self.project_id)
         if self.session.get_bind().dialect.name != "postgresql":
             return stmt.where(PersonDistinctId.distinct_id.in_(part))
         # unnest() join: one unique-index probe per id, whatever the table statistics say.
         ids = func.unnest(literal(part, ARRAY(String()))).table_valued("did").render_derived()
         return stmt.join(ids, PersonDistinctId.distinct_id == ids.c.did)
 
-    def existing(self, distinct_id: str) -> Person | None:
+    def existing(self, distinct_id: str) -> PersonRow | None:
         return self.by_did.get(distinct_id)
 
-    def _attach(self, distinct_id: str, person: Person) -> None:
+    def _attach(self, distinct_id: str, person: PersonRow) -> None:
         self.by_did[distinct_id] = person
         self.new_dids[distinct_id] = person
 
-    def get_or_create(self, distinct_id: str, created_at: datetime) -> Person:
+    def get_or_create(self, distinct_id: str, created_at: datetime) -> PersonRow:
         person = self.by_did.get(distinct_id)
         if person is None:
-            person = Person(
-                uuid=person_uuid_for(self.project_id, distinct_id),
-                project_id=self.project_id,
-                properties={},
-                properties_last_updated_at={},
-                is_identified=False,
-                created_at=created_at,
-                version=0,
+            person = PersonRow(
+                None, person_uuid_for(self.project_id, distinct_id), {}, False, created_at, 0
             )
-            self.session.add(person)
+            self.new_persons.append(person)
             self._attach(distinct_id, person)
         return person
 
-    def update_properties(self, person: Person, event_props: dict[str, Any]) -> None:
-        new = apply_updates(person.properties or {}, event_props)
+    def update_properties(self, person: PersonRow, event_props: dict[str, Any]) -> None:
+        if not ("$set" in event_props or "$set_once" in event_props or "$unset" in event_props):
+            return
+        new = apply_updates(person.properties, event_props)
         if new is not None:
             person.properties = new
+            person.dirty = True
+
+    def mark_identified(self, person: PersonRow) -> None:
+        if not person.is_identified:
+            person.is_identified = True
+            person.dirty = True
 
     def identify(self, *, other: str, target: str, when: datetime, guard: bool, event: str) -> None:
         """Merge the person of `other` (anon id or alias) into the person of `target`."""
@@ -146,11 +200,13 @@ class PersonState:
                 return
             self._merge(src, dst)
 
-    def _merge(self, src: Person, dst: Person) -> None:
-        dst.properties = {**(src.properties or {}), **(dst.properties or {})}
+    def _merge(self, src: PersonRow, dst: PersonRow) -> None:
+        dst.properties = {**src.properties, **dst.properties}
         dst.created_at = min(src.created_at, dst.created_at)
         dst.is_identified = True
-        dst.version = max(src.version or 0, dst.version or 0) + 1
+        dst.version = max(src.version, dst.version) + 1
+        dst.dirty = True
+        src.merged_into = dst
         for did, person in list(self.by_did.items()):
             if person is src:
                 self.by_did[did] = dst
@@ -160,32 +216,91 @@ class PersonState:
 
     def flush(self) -> None:
         """Insert new persons and distinct ids, move merged ids, delete merged-away persons."""
-        self.session.flush()
+        self._insert_persons()
         if self.new_dids:
-            self.session.add_all(
-                PersonDistinctId(
-                    project_id=self.project_id,
-                    distinct_id=did,
-                    person_id=person.id,
-                    person_uuid=person.uuid,
-                    version=0,
-                )
-                for did, person in self.new_dids.items()
-            )
-            self.session.flush()
-        for src, dst in self.merges:
             self.session.execute(
-                update(PersonDistinctId)
-                .where(PersonDistinctId.person_id == src.id)
-                .values(
-                    person_id=dst.id,
-                    person_uuid=dst.uuid,
-                    version=PersonDistinctId.version + 1,
-                ),
-                execution_options={"synchronize_session": False},
+                insert(PDI),
+                [
+                    {
+                        "project_id": self.project_id,
+                        "distinct_id": did,
+                        "person_id": person.live().id,
+                        "person_uuid": person.live().uuid,
+                        "version": 0,
+                    }
+                    for did, person in self.new_dids.items()
+                ],
             )
-            self.session.delete(src)
-        if self.merges:
-            self.session.flush()
+        self._apply_merges()
+        self._update_persons()
         for warning in self.warnings:
             log.info("ingestion warning (project %s): %s", self.project_id, warning)
+
+    def _insert_persons(self) -> None:
+        new = [p for p in self.new_persons if p.merged_into is None]
+        if not new:
+            return
+        for person in new:
+            person.dirty = False
+        rows = [
+            {
+                "project_id": self.project_id,
+                "uuid": p.uuid,
+                "properties": p.properties,
+                "properties_last_updated_at": {},
+                "is_identified": p.is_identified,
+                "created_at": p.created_at,
+                "version": p.version,
+            }
+            for p in new
+        ]
+        stmt = insert(PERSON).returning(PERSON.c.id, sort_by_parameter_order=True)
+        ids = self.session.execute(stmt, rows).scalars().all()
+        for person, pid in zip(new, ids, strict=True):
+            person.id = pid
+
+    def _apply_merges(self) -> None:
+        gone = []
+        for src, _ in self.merges:
+            if src.id is None:  # created in this chunk and merged away before it was written
+                continue
+            dst = src.live()
+            self.session.execute(
+                update(PDI)
+                .where(PDI.c.project_id == self.project_id, PDI.c.person_id == src.id)
+                .values(person_id=dst.id, person_uuid=dst.uuid, version=PDI.c.version + 1)
+            )
+            gone.append(src.id)
+        if gone:
+            self.session.execute(
+                delete(PERSON).where(PERSON.c.project_id == self.project_id, PERSON.c.id.in_(gone))
+            )
+
+    def _update_persons(self) -> None:
+        seen: set[int] = set()
+        rows = []
+        for person in self.by_did.values():
+            if person is None or not person.dirty or person.id is None or id(person) in seen:
+                continue
+            seen.add(id(person))
+            rows.append(
+                {
+                    "b_id": person.id,
+                    "b_properties": person.properties,
+                    "b_is_identified": person.is_identified,
+                    "b_created_at": person.created_at,
+                    "b_version": person.version,
+                }
+            )
+        if rows:
+            stmt = (
+                update(PERSON)
+                .where(PERSON.c.id == bindparam("b_id"))
+                .values(
+                    properties=bindparam("b_properties", type_=PERSON.c.properties.type),
+                    is_identified=bindparam("b_is_identified"),
+                    created_at=bindparam("b_created_at", type_=PERSON.c.created_at.type),
+                    version=bindparam("b_version"),
+                )
+            )
+            self.session.execute(stmt, rows)

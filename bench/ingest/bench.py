@@ -277,17 +277,53 @@ def run_copy(db: str) -> dict[str, float]:
     return {"rows": len(rows), "seconds": elapsed, "rows_per_s": len(rows) / elapsed}
 
 
+def queue_directly(app: Any, token: str, events: int) -> None:
+    """Fill the queue without HTTP (--worker-only): the messages capture would have pushed."""
+    from app.ingestion import queue
+    from app.ingestion.pipeline import message_for
+    from app.ingestion.tokens import lookup
+
+    rng = random.Random(7)
+    with app.app_context():
+        project = lookup(token)
+        assert project is not None
+        messages = []
+        for _ in range(events // 100):
+            body = json.loads(realistic_batch(token, 5000, rng))
+            for event in body["batch"]:
+                event["uuid"] = str(uuid.uuid4())
+            message = message_for(
+                project_id=project.project_id,
+                organization_id=project.organization_id,
+                events=body["batch"],
+                sent_at=body["sent_at"],
+                ip="10.0.0.1",
+            )
+            messages.append(queue.encode(message))
+        queue.push_raw(app.extensions["redis"], messages)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--port", type=int, default=8777)
+    parser.add_argument(
+        "--worker-only",
+        type=int,
+        default=0,
+        metavar="EVENTS",
+        help="skip capture: queue EVENTS events directly, then measure the worker and COPY",
+    )
     args = parser.parse_args()
     with servers() as (db, redis):
         app, token, pid = setup(db, redis)
-        capture = run_capture(args, db, redis, token)
-        print(f"capture: {json.dumps(capture)}")
+        if args.worker_only:
+            queue_directly(app, token, args.worker_only)
+        else:
+            capture = run_capture(args, db, redis, token)
+            print(f"capture: {json.dumps(capture)}")
         worker = run_worker(app, pid)
         print(f"worker:  {json.dumps(worker)}")
         copy = run_copy(db)
