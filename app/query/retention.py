@@ -8,16 +8,13 @@ start of the interval after the one holding date_to. Every row has `totalInterva
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from app.query import dates
-from app.query.actor_scan import Scan, aware, by_actor
 from app.query.base import QueryContext, QueryError
 from app.query.retention_breakdown import RetentionBreakdown
-from app.query.sql import execute, utc_param
+from app.query.retention_sql import PerInterval, Window
 
 PERIODS = {"Hour": "hour", "Day": "day", "Week": "week", "Month": "month"}
 DEFAULT_ENTITY = {"id": "$pageview", "type": "events"}
@@ -37,8 +34,13 @@ def run_retention(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
     first_time = rf.get("retentionType") == "retention_first_time"
     bd = RetentionBreakdown.of(query, ctx.project_id)
     window = Window((starts[0], end), tz, interval, index)
-    cohorts, returns = _activity(query, ctx, rf, window, first_time, bd)
-    matrices = _matrices(cohorts, returns, total, rf)
+    minimum = int(rf.get("minimumOccurrences") or 1)
+    per_interval = PerInterval(query, ctx, rf, window, first_time, bd)
+    if bd.kind == "cohort":  # membership is per actor: tally the actors in Python
+        cohorts, returns = per_interval.actors(minimum)
+        matrices = _matrices(cohorts, returns, total, rf)
+    else:
+        matrices = per_interval.matrices(minimum, total, bool(rf.get("cumulative")))
     if bd.active:
         matrices.pop(None, None)
     rows = []
@@ -49,14 +51,6 @@ def run_retention(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
                 row["breakdown_value"] = value
             rows.append(row)
     return {"results": rows}
-
-
-@dataclass(frozen=True)
-class Window:
-    bounds: tuple[datetime, datetime]  # local [first row start, end of range)
-    tz: Any
-    interval: str
-    index: dict[datetime, int]
 
 
 def _row_starts(
@@ -88,64 +82,6 @@ def _back(local: datetime, interval: str, n: int, tz: Any) -> datetime:
 
 def _next_hour(local: datetime, tz: Any) -> datetime:
     return dates.to_local(dates.to_utc(local, tz) + _HOUR, tz)
-
-
-def _entity(node: dict[str, Any] | None) -> dict[str, Any]:
-    node = dict(node or DEFAULT_ENTITY)
-    if node.get("type") == "actions":
-        raise QueryError("action entities are not supported yet; use events")
-    node.setdefault("event", node.get("id"))
-    return node
-
-
-def _activity(
-    query: dict[str, Any],
-    ctx: QueryContext,
-    rf: dict[str, Any],
-    window: Window,
-    first_time: bool,
-    bd: RetentionBreakdown,
-) -> tuple[dict[Any, dict[int, list[Any]]], dict[Any, set[int]]]:
-    """Per actor: {row: breakdown values} they start in, and the intervals they returned in."""
-    scan = Scan(query, ctx)
-    start_cond = scan.event_is(_entity(rf.get("targetEntity")))
-    return_cond = scan.event_is(_entity(rf.get("returningEntity")))
-    first_seen = _first_starts(query, ctx, rf) if first_time else None
-    dialect = scan.params.dialect
-    low, high = (dates.to_utc(b, window.tz) for b in window.bounds)
-    scan.where.append(f"e.timestamp >= {scan.bind(utc_param(low, dialect))}")
-    scan.where.append(f"e.timestamp < {scan.bind(utc_param(high, dialect))}")
-    scan.where.append(f"({start_cond} OR {return_cond})")
-    scan.columns += [scan.flag(start_cond), scan.flag(return_cond)]
-    bd.add_column(scan)
-    cohorts: dict[Any, dict[int, list[Any]]] = defaultdict(dict)
-    returns: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for actor, rows in by_actor(scan.rows()):
-        for _, ts, _, is_start, is_return, raw in rows:
-            i = window.index.get(
-                dates.start_of(
-                    dates.to_local(aware(ts), window.tz), window.interval, ctx.week_start_day
-                )
-            )
-            if i is None:
-                continue
-            first_ok = first_seen is None or first_seen.get(actor) == ts
-            if is_start and first_ok and i not in cohorts[actor]:
-                cohorts[actor][i] = bd.values(actor, raw)  # the interval's first start event
-            if is_return:
-                returns[actor][i] += 1
-    minimum = int(rf.get("minimumOccurrences") or 1)
-    active = {a: {i for i, n in per.items() if n >= minimum} for a, per in returns.items()}
-    return cohorts, active
-
-
-def _first_starts(query: dict[str, Any], ctx: QueryContext, rf: dict[str, Any]) -> dict[Any, Any]:
-    """Each actor's first-ever start event (all time, with the entity's filters)."""
-    scan = Scan(query, ctx)
-    scan.where.append(scan.event_is(_entity(rf.get("targetEntity"))))
-    inner = scan.sql(order=False)
-    rows = execute(f"SELECT actor, min(ts) FROM ({inner}) s GROUP BY actor", scan.params)
-    return dict(list(row) for row in rows)
 
 
 def _matrices(

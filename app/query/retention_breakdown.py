@@ -48,15 +48,16 @@ class RetentionBreakdown:
     def active(self) -> bool:
         return self.kind is not None
 
-    def add_column(self, scan: Any) -> None:
+    def add_column(self, scan: Any, alias: str = "bd") -> None:
         """Always one extra column (NULL when not breaking down by a property)."""
         if self.kind == "event" and self.key:
-            scan.columns.append(scan.params.prop(scan.src.event_props, self.key))
+            expr = scan.params.prop(scan.src.event_props, self.key)
         elif self.kind == "person" and self.key:
             scan.src.needs.add("person")
-            scan.columns.append(scan.params.prop(scan.src.person_props, self.key))
+            expr = scan.params.prop(scan.src.person_props, self.key)
         else:
-            scan.columns.append("NULL")
+            expr = "CAST(NULL AS text)"
+        scan.columns.append(f"{expr} AS {alias}")
 
     def values(self, actor: Any, raw: Any) -> list[Any]:
         if self.kind is None:

@@ -16,6 +16,7 @@ and a cached POST (median of 20).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -189,34 +190,70 @@ def main() -> None:  # noqa: C901 - a linear script
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--persons", type=int, default=50_000)
     parser.add_argument("--days", type=int, default=30)
+    parser.add_argument(
+        "--database-url",
+        help="use this database; when it already holds events (an earlier run with the same "
+        "URL), skip migrating and loading and reuse them",
+    )
+    parser.add_argument("--only", action="append", help="run only insights containing this")
+    parser.add_argument("--repeat", type=int, default=3, help="cold runs per insight")
     args = parser.parse_args()
-    with servers.postgres_server() as server, servers.redis_server() as redis_url:
-        url, _name = servers.create_database(server)
+    with contextlib.ExitStack() as stack:
+        redis_url = stack.enter_context(servers.redis_server())
+        url = args.database_url
+        if url is None:
+            server = stack.enter_context(servers.postgres_server())
+            url, _name = servers.create_database(server)
         run(url, redis_url, args)
+
+
+def _loaded_project(url: str) -> int | None:
+    with psycopg.connect(url) as conn:
+        exists = conn.execute("SELECT to_regclass('events')").fetchone()
+        if exists is None or exists[0] is None:
+            return None
+        row = conn.execute("SELECT project_id FROM events LIMIT 1").fetchone()
+        return int(row[0]) if row else None
+
+
+def _adopt(url: str, project_id: int, organization_id: str) -> None:
+    """Move the loaded project into the new account's organization (reuse mode)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE projects SET organization_id = %s WHERE id = %s",
+            (organization_id, project_id),
+        )
 
 
 def run(url: str, redis_url: str, args: argparse.Namespace) -> None:
     from alembic import command
     from alembic.config import Config
 
-    cfg = Config("alembic.ini")
-    cfg.attributes["url"] = url
-    cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "heads")
+    loaded = _loaded_project(url)
+    if loaded is None:
+        cfg = Config("alembic.ini")
+        cfg.attributes["url"] = url
+        cfg.attributes["configure_logger"] = False
+        command.upgrade(cfg, "heads")
     from tests.conftest import make_app
     from tests.helpers import Api
 
     app = make_app(url, redis_url)
     api = Api(app)
-    acct = api.signup()
+    acct = api.signup(email=f"bench{uuid.uuid4().hex[:8]}@example.com")
     pid = acct.project_id
-    t0 = time.perf_counter()
-    load(url, pid, args.events, args.persons, args.days)
-    print(
-        f"loaded {args.events:,} events / {args.persons:,} persons in "
-        f"{time.perf_counter() - t0:.1f}s",
-        flush=True,
-    )
+    if loaded is not None:
+        _adopt(url, loaded, acct.organization_id)
+        acct.project_id = pid = loaded
+        print(f"reusing the events already loaded in project {pid}", flush=True)
+    else:
+        t0 = time.perf_counter()
+        load(url, pid, args.events, args.persons, args.days)
+        print(
+            f"loaded {args.events:,} events / {args.persons:,} persons in "
+            f"{time.perf_counter() - t0:.1f}s",
+            flush=True,
+        )
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -231,7 +268,9 @@ def run(url: str, redis_url: str, args: argparse.Namespace) -> None:
     )
     try:
         time.sleep(3)
-        report(api, acct, url, pid)
+        print(f"load average: {os.getloadavg()}", flush=True)
+        report(api, acct, url, pid, args)
+        print(f"load average: {os.getloadavg()}", flush=True)
     finally:
         worker.terminate()
         worker.wait(timeout=30)
@@ -252,7 +291,7 @@ def api_cold(api: Any, acct: Any, pid: int, query: dict[str, Any]) -> tuple[floa
         time.sleep(0.02)
 
 
-def report(api: Any, acct: Any, url: str, pid: int) -> None:
+def report(api: Any, acct: Any, url: str, pid: int, args: argparse.Namespace) -> None:
     end = NOW.replace(hour=23, minute=59, second=59)
     frm = (NOW - timedelta(days=30)).replace(hour=0, minute=0, second=0)
     params = {
@@ -269,13 +308,15 @@ def report(api: Any, acct: Any, url: str, pid: int) -> None:
     with psycopg.connect(url) as conn:
         conn.execute(f"SET work_mem = '{WORK_MEM}'")  # the engine's per-query setting
         for name, query in QUERIES.items():
+            if args.only and not any(part in name for part in args.only):
+                continue
             query = {**query, "dateRange": absolute}
             hand = None
             if name in HAND_SQL:
                 sql = HAND_SQL[name]
                 conn.execute(sql, params).fetchall()  # warm the buffers for both sides
                 hand = timed(lambda sql=sql: conn.execute(sql, params).fetchall(), repeat=3)
-            runs = [api_cold(api, acct, pid, query) for _ in range(3)]
+            runs = [api_cold(api, acct, pid, query) for _ in range(args.repeat)]
             cold, body = statistics.median(r[0] for r in runs), runs[-1][1]
             ok = isinstance(body, dict) and "query_status" in body
             cached = timed(
