@@ -25,6 +25,7 @@ from app.tenancy import tenant_scope
 log = logging.getLogger(__name__)
 MERGE_EVENTS = frozenset({"$identify", "$create_alias", "$merge_dangerously"})
 PERSON_EVENTS = MERGE_EVENTS | {"$groupidentify"}
+NO_GROUPS = {f"group{i}": "" for i in range(5)}
 
 
 @dataclass
@@ -77,7 +78,7 @@ def prepare(event: dict[str, Any], message: dict[str, Any], now: datetime) -> Pr
         "elements_chain": chain if isinstance(chain, str) else "",
         "person_mode": "full",
         "project_id": message["project_id"],
-        **{f"group{i}": "" for i in range(5)},
+        **NO_GROUPS,
     }
     return Prepared(row=row, props=props)
 

@@ -127,7 +127,7 @@ def servers() -> Iterator[tuple[str, str]]:
         yield db, redis
 
 
-def setup(db: str, redis: str) -> tuple[Any, str, int]:
+def setup(db: str, redis: str, args: argparse.Namespace) -> tuple[Any, str, int]:
     from alembic import command
     from alembic.config import Config
 
@@ -143,7 +143,7 @@ def setup(db: str, redis: str) -> tuple[Any, str, int]:
             "MAIL_BACKEND": "memory",
             "SESSION_COOKIE_SECURE": False,
             "TELEMETRY_ENABLED": False,
-            "INGESTION_QUEUE_BATCH": 1000,
+            "INGESTION_QUEUE_BATCH": args.chunk_events,
         }
     )
     client = app.test_client()
@@ -238,7 +238,8 @@ def run_worker(app: Any, pid: int) -> dict[str, float]:
 
     with app.app_context():
         start = time.perf_counter()
-        stored = drain(app.extensions["redis"], chunk_events=1000, max_seconds=3600)
+        chunk = app.config["BURROW"].INGESTION_QUEUE_BATCH
+        stored = drain(app.extensions["redis"], chunk_events=chunk, max_seconds=3600)
         elapsed = time.perf_counter() - start
         with unscoped():
             total = get_session().scalar(select(func.count()).select_from(Event))
@@ -310,6 +311,12 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--port", type=int, default=8777)
     parser.add_argument(
+        "--chunk-events",
+        type=int,
+        default=4000,
+        help="INGESTION_QUEUE_BATCH for the worker (events per transaction)",
+    )
+    parser.add_argument(
         "--worker-only",
         type=int,
         default=0,
@@ -318,7 +325,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     with servers() as (db, redis):
-        app, token, pid = setup(db, redis)
+        app, token, pid = setup(db, redis, args)
         if args.worker_only:
             queue_directly(app, token, args.worker_only)
         else:
