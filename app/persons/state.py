@@ -295,7 +295,7 @@ class PersonState:
         if rows:
             stmt = (
                 update(PERSON)
-                .where(PERSON.c.id == bindparam("b_id"))
+                .where(PERSON.c.project_id == self.project_id, PERSON.c.id == bindparam("b_id"))
                 .values(
                     properties=bindparam("b_properties", type_=PERSON.c.properties.type),
                     is_identified=bindparam("b_is_identified"),
