@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from app.query import dates
-from app.query.actor_scan import Scan, by_actor, epoch
+from app.query.actor_scan import Scan, epoch
 from app.query.base import QueryContext, QueryError
 from app.query.funnel_breakdown import Breakdown
 from app.query.funnel_output import step_results, time_to_convert, trends_results
+from app.query.funnel_scan import actor_events
 from app.query.funnel_steps import FunnelEvent, Settings, actor_results
 
 WINDOW_UNITS = {
@@ -37,8 +38,9 @@ def run_funnels(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
     dr = dates.resolve(query.get("dateRange"), interval, ctx)
     scan = Scan(query, ctx)
     breakdown = Breakdown.of(query, ff, scan)
-    actors = _actor_events(scan, series, ff, dr, breakdown)
     cfg = _settings(series, ff)
+    thin = viz != "trends" and cfg.order != "unordered"
+    actors = _actor_events(scan, series, ff, dr, breakdown, thin=thin)
     if viz == "time_to_convert":  # breakdowns are ignored here, attribution too
         plain = Settings(cfg.num_steps, cfg.window, cfg.order)
         return {"results": time_to_convert(plain, actors, ff), "isUdf": True}
@@ -96,24 +98,21 @@ def _actor_events(
     ff: dict[str, Any],
     dr: dates.DateRange,
     breakdown: Breakdown,
+    *,
+    thin: bool,
 ) -> list[tuple[list[FunnelEvent], list[Any]]]:
     scan.between(dr.utc_from, dr.utc_to)
     conditions = [(i + 1, _step_condition(scan, node, i)) for i, node in enumerate(series)]
     for exc, slots in _exclusion_slots(ff, len(series)):
         cond = scan.event_is(exc)
         conditions += [(slot, cond) for slot in slots]
-    scan.columns += [scan.flag(cond) for _, cond in conditions]
-    breakdown.add_column(scan)
     if (ff.get("funnelOrderType") or "ordered") != "strict":
         scan.where.append("(" + " OR ".join(c for _, c in conditions) + ")")
-    out = []
-    for actor, rows in by_actor(scan.rows()):
-        events = [_event(row, conditions, breakdown) for row in rows]
-        out.append((events, breakdown.values_for(actor, events)))
-    return out
+    return actor_events(scan, conditions, breakdown, thin=thin)
 
 
 def _event(row: Any, conditions: list[tuple[int, str]], breakdown: Breakdown) -> FunnelEvent:
+    """One row of the flag-column scan (kept for app.query.actors' funnel drill-down)."""
     steps = tuple(slot for (slot, _), hit in zip(conditions, row[3:], strict=False) if hit)
     value = breakdown.value_of(row[3 + len(conditions)]) if breakdown.column else ""
     return FunnelEvent(epoch(row[1]), str(row[2]), value, steps)
