@@ -66,7 +66,7 @@ class Settings:
     TELEMETRY_ENDPOINT: str = "https://telemetry.burrow.dev/v1/report"
     TELEMETRY_TIMEOUT_SECONDS: int = 5
     TELEMETRY_OPERATOR_OPT_OUT: bool = False  # the only off switch for Growth/Ultimate
-    INGESTION_QUEUE_BATCH: int = 500
+    INGESTION_QUEUE_BATCH: int = 4000  # events per ingest transaction (see bench/ingest)
     INGEST_HEARTBEAT_SECONDS: int = 30  # a silent ingest consumer's batches are re-delivered
     REDIS_MIN_REPLICA_ACKS: int = 0  # >0: capture WAITs for n replicas before answering 200
     REDIS_REPLICA_ACK_TIMEOUT_MS: int = 50
