@@ -27,12 +27,13 @@ locals {
 
   # Plain settings (app/config.py); anything secret goes in secret_names.
   environment = merge(var.app_environment, {
-    DEPLOYMENT          = "cloud"
-    SITE_URL            = "https://${var.hostname}"
-    PORT                = "8000"
-    FORWARDED_ALLOW_IPS = var.vpc_cidr
-    METRICS_NAMESPACE   = "Burrow"
-    EXPORTS_BUCKET      = module.storage.exports_bucket_name
+    DEPLOYMENT             = "cloud"
+    SITE_URL               = "https://${var.hostname}"
+    PORT                   = "8000"
+    FORWARDED_ALLOW_IPS    = var.vpc_cidr
+    METRICS_NAMESPACE      = "Burrow"
+    EXPORTS_BUCKET         = module.storage.exports_bucket_name
+    REDIS_MIN_REPLICA_ACKS = "1" # capture answers 200 only once a replica holds the batch
   })
 }
 
