@@ -12,6 +12,7 @@ from app.api_keys.schemas import KeyCreate, KeyRead, KeyUpdate
 from app.db import get_session
 from app.errors import NotFound
 from app.http import ANY_SCOPE, api_scope, doc, paginate, parse
+from app.organizations.routes import require_recent_login
 
 bp = Blueprint("api_keys", __name__, url_prefix="/api/personal_api_keys")
 
@@ -78,8 +79,9 @@ def update_key(key_id: uuid.UUID) -> Response:
 @bp.post("/<uuid:key_id>/roll/")
 @doc(response_model=KeyRead, tag="api_keys")
 def roll_key(key_id: uuid.UUID) -> Response:
-    """Replace the key's value; the old value stops working at once."""
+    """Replace the key's value; the old value stops working at once (needs a recent login)."""
     key = service.get_key(require_user().id, key_id)
+    require_recent_login()
     raw = service.roll_key(key=key)
     get_session().commit()
     return _json(key, raw)

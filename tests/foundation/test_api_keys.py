@@ -164,3 +164,18 @@ def test_keys_are_rate_limited_per_minute(api: Api) -> None:
     assert error(blocked)["type"] == "rate_limited"
     assert api.get(other, url).status_code == 200  # limits are per key
     assert api.get(acct, url).status_code == 200  # and sessions are not keys
+
+
+def test_rolling_a_key_needs_a_recent_login(api: Api) -> None:
+    from sqlalchemy import update
+
+    from app.auth.models import UserSession
+    from app.db import get_db
+
+    acct = api.signup()
+    key_id = api.post(acct, "/api/personal_api_keys/", {"label": "r"}).get_json()["id"]
+    with api.app.app_context(), get_db().engine.begin() as conn:
+        conn.execute(update(UserSession).values(authenticated_at=utcnow() - timedelta(hours=2)))
+    resp = api.post(acct, f"/api/personal_api_keys/{key_id}/roll/")
+    assert resp.status_code == 403
+    assert error(resp)["code"] == "reauthentication_required"
