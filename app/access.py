@@ -186,9 +186,13 @@ def _check_route_rules(principal: Principal | None, view: Any) -> None:
         raise Forbidden(f"This key lacks the '{obj}:{mode}' scope.", code="missing_scope")
 
 
-def _limit_key(principal: Principal | None) -> None:
-    """Per-key rate limits (429 with Retry-After), for personal and service-account keys."""
-    if principal is None:
+def _limit_key(principal: Principal | None, view: Any) -> None:
+    """Per-key rate limits (429 with Retry-After), for personal and service-account keys.
+
+    Flag-definition polling (the routes that also take project secrets) is exempt: every
+    server process of a customer polls with the same key, and answers come from a cache.
+    """
+    if principal is None or view_attr(view, "accepts_project_secret"):
         return
     key_id = principal.key.id if principal.key is not None else principal.extra.get("key_id")
     if key_id is None:
@@ -327,7 +331,7 @@ def _before_request() -> None:
     g.principal = principal
     if principal is None and not view_attr(view, "public"):
         raise AuthenticationError("Authentication credentials were not provided.")
-    _limit_key(principal)
+    _limit_key(principal, view)
     _check_csrf(principal, view)
     if principal is not None:
         for check in PRINCIPAL_CHECKS:
