@@ -41,7 +41,7 @@ def actor_events(
     breakdown.add_column(scan)
     if breakdown.column:
         scan.columns[-1] = f"{scan.columns[-1]} AS bd"
-    rows = execute(_sql(scan, conditions, thin, breakdown.column), scan.params)
+    rows: Sequence[Any] = execute(_sql(scan, conditions, thin, breakdown.column), scan.params)
     slots = [slot for slot, _ in conditions]
     steps_of: dict[int, tuple[int, ...]] = {}
     value_of = breakdown.value_of

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.query import dates
-from app.query.actor_scan import Scan, aware, by_actor
+from app.query.actor_scan import Scan, no_jit
 from app.query.base import QueryContext, QueryError
-from app.query.sql import utc_param
+from app.query.sql import execute, utc_param
 
 STATUSES = ("new", "returning", "resurrecting", "dormant")
 
@@ -63,17 +63,23 @@ def _actor_periods(
     group = scan.group_index
     if group is None:
         scan.src.needs.add("person")
-        scan.columns.append("p.created_at")
+        created = "p.created_at"
     else:
         scan.src.needs.add(f"group{group}")
-        scan.columns.append(f"g{group}.created_at")
-    out: list[tuple[datetime | None, set[datetime]]] = []
-    for _, rows in by_actor(scan.rows()):
-        periods = {dr.bucket_of(dates.to_local(aware(r[1]), dr.tz)) for r in rows}
-        created = rows[0][3]
-        created_bucket = dr.bucket_of(dates.to_local(aware(created), dr.tz)) if created else None
-        out.append((created_bucket, periods))
-    return out
+        created = f"g{group}.created_at"
+    no_jit()
+    # Postgres buckets the events (and the creation time) per actor in the project's zone.
+    bucket = scan.params.local_bucket("e.timestamp", dr.interval, ctx.timezone, dr.week_start)
+    created_bucket = scan.params.local_bucket(created, dr.interval, ctx.timezone, dr.week_start)
+    sql = scan.select(
+        [f"{bucket} AS b", f"min({created_bucket})"], [], tail="GROUP BY 1, 2 ORDER BY 1"
+    )
+    per_actor: dict[Any, tuple[datetime | None, set[datetime]]] = {}
+    for row in execute(sql, scan.params):
+        actor, period, created_at = tuple(row)
+        entry = per_actor.setdefault(actor, (created_at, set()))
+        entry[1].add(period)
+    return list(per_actor.values())
 
 
 def _classify(

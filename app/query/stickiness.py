@@ -11,8 +11,9 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from app.query import dates
-from app.query.actor_scan import Scan, aware, by_actor
+from app.query.actor_scan import Scan, no_jit
 from app.query.base import QueryContext, QueryError
+from app.query.sql import execute
 
 CRITERIA = {
     "gte": lambda n, v: n >= v,
@@ -75,13 +76,18 @@ def _intervals_per_actor(
     scan = Scan(query, ctx)
     scan.between(dr.utc_from, dr.utc_to)
     scan.where.append(scan.event_is(node))
+    no_jit()
+    # Postgres counts the events per (actor, local interval); Python groups the intervals.
+    bucket = scan.params.local_bucket("e.timestamp", dr.interval, ctx.timezone, dr.week_start)
+    sql = scan.select([f"{bucket} AS b", "count(*)"], [], tail="GROUP BY 1, 2 ORDER BY 1")
+    per_actor: dict[Any, Counter[int]] = defaultdict(Counter)
+    for row in execute(sql, scan.params):
+        actor, bucket_start, count = tuple(row)
+        index = buckets.get(bucket_start)
+        if index is not None:
+            per_actor[actor][index // every] += count
     out = []
-    for _, rows in by_actor(scan.rows()):
-        per_interval: Counter[int] = Counter()
-        for row in rows:
-            index = buckets.get(dr.bucket_of(dates.to_local(aware(row[1]), dr.tz)))
-            if index is not None:
-                per_interval[index // every] += 1
+    for per_interval in per_actor.values():
         n = sum(1 for count in per_interval.values() if active(count))
         if n:
             out.append(n)
