@@ -144,29 +144,18 @@ def _tenant_mappers(state: ORMExecuteState) -> tuple[bool, bool]:
     return org, proj
 
 
-def _guard(state: ORMExecuteState) -> None:
-    if _unscoped.get() or not (state.is_select or state.is_update or state.is_delete):
-        return
-    if state.is_column_load or state.is_relationship_load:
-        return
-    touches_org, touches_project = _tenant_mappers(state)
-    if not (touches_org or touches_project):
-        return
-    scope = _scope.get()
-    if scope is None or (touches_project and scope.project_id is None):
-        raise TenantScopeError("query on a tenant-owned model outside a tenant scope")
-    options: list[Any] = []
-    if touches_org:
-        org_id = scope.organization_id
-        options.append(
-            with_loader_criteria(
-                OrganizationOwned,
-                lambda cls: cls.organization_id == org_id,
-                include_aliases=True,
-                track_closure_variables=True,
-            )
+def _criteria(scope: TenantScope) -> list[Any]:
+    """Filters for every tenant-owned entity in a statement, wherever it appears in it."""
+    org_id = scope.organization_id
+    options: list[Any] = [
+        with_loader_criteria(
+            OrganizationOwned,
+            lambda cls: cls.organization_id == org_id,
+            include_aliases=True,
+            track_closure_variables=True,
         )
-    if touches_project:
+    ]
+    if scope.project_id is not None:
         project_id = scope.project_id
         options.append(
             with_loader_criteria(
@@ -176,7 +165,30 @@ def _guard(state: ORMExecuteState) -> None:
                 track_closure_variables=True,
             )
         )
-    state.statement = state.statement.options(*options)
+    return options
+
+
+def _guard(state: ORMExecuteState) -> None:
+    """Scope every ORM statement to the tenant; fail closed where no scope covers it.
+
+    Inside a project scope both filters are added unconditionally (they only bind to
+    tenant-owned entities), so the hot paths never walk the statement; the walk is needed
+    only to decide whether to refuse a statement that a missing scope cannot cover.
+    """
+    if _unscoped.get() or not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return
+    scope = _scope.get()
+    if scope is None or scope.project_id is None:
+        touches_org, touches_project = _tenant_mappers(state)
+        if scope is None and (touches_org or touches_project):
+            raise TenantScopeError("query on a tenant-owned model outside a tenant scope")
+        if touches_project:
+            raise TenantScopeError("query on a project-owned model outside a project scope")
+        if scope is None or not touches_org:
+            return
+    state.statement = state.statement.options(*_criteria(scope))
 
 
 def _stamp_on_attach(_session: Session, obj: object) -> None:
