@@ -11,8 +11,10 @@ change the state machine in app.query.funnel_steps: a run of step-1 events resta
 attempt at every event (the last one wins; the first one may set the actor's best
 attempt), and after the first event of a run of step-k events the later ones find their
 attempt already at step k (or out of the window, which only grows). The middle events are
-dropped in SQL. Unordered funnels and conversion trends (per-entry-bucket starts) keep
-every event.
+dropped in SQL ("runs"). Without exclusions and step / all-events attribution the best
+attempt can only be set by the actor's first step-1 event, so step-1 runs keep just their
+last event (plus that first one) and later-step runs just their first ("ends").
+Unordered funnels and conversion trends (per-entry-bucket starts) keep every event.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ Actors = list[tuple[list[FunnelEvent], list[Any]]]
 
 
 def actor_events(
-    scan: Scan, conditions: Sequence[tuple[int, str]], breakdown: Breakdown, *, thin: bool
+    scan: Scan, conditions: Sequence[tuple[int, str]], breakdown: Breakdown, *, thin: str
 ) -> Actors:
     """Per actor (ordered by actor): its events and the breakdown values it runs for."""
     no_jit()
@@ -59,23 +61,19 @@ def actor_events(
     return out
 
 
-def _sql(scan: Scan, conditions: Sequence[tuple[int, str]], thin: bool, with_bd: bool) -> str:
+def _sql(scan: Scan, conditions: Sequence[tuple[int, str]], thin: str, with_bd: bool) -> str:
     inner = scan.sql(order=False)
     bd = ", s.bd" if with_bd else ""
     window = "WINDOW o AS (PARTITION BY s.actor ORDER BY s.ts, s.uid)"
     neighbours = "lag(s.ts) OVER o AS pt, lead(s.ts) OVER o AS nt"
     keep = "TRUE"
-    if thin:
-        singles = ", ".join(str(1 << j) for j, (slot, _) in enumerate(conditions) if slot > 0)
+    if thin != "none":
         neighbours += ", lag(s.m) OVER o AS pm, lead(s.m) OVER o AS nm"
-        same_value = ""
         if with_bd:
             neighbours += ", lag(s.bd) OVER o AS pbd, lead(s.bd) OVER o AS nbd"
-            same_value = " AND w.bd IS NOT DISTINCT FROM w.pbd AND w.bd IS NOT DISTINCT FROM w.nbd"
-        keep = (
-            f"NOT COALESCE(w.m IN ({singles}) AND w.m = w.pm AND w.m = w.nm "
-            f"AND w.ts <> w.pt AND w.ts <> w.nt{same_value}, FALSE)"
-        )
+        keep = f"NOT COALESCE({_droppable(conditions, thin, with_bd)}, FALSE)"
+        if thin == "ends":
+            neighbours += ", sum(s.m & 1) OVER (o ROWS UNBOUNDED PRECEDING) AS c1"
     return (
         f"SELECT w.actor, CAST(extract(epoch FROM w.ts) AS float8), "
         f"CASE WHEN w.ts = w.pt OR w.ts = w.nt THEN CAST(w.uid AS text) END, w.m"
@@ -83,3 +81,19 @@ def _sql(scan: Scan, conditions: Sequence[tuple[int, str]], thin: bool, with_bd:
         f"FROM (SELECT s.actor, s.ts, s.uid, s.m{bd}, {neighbours} FROM ({inner}) s {window}) w "
         f"WHERE {keep} ORDER BY w.actor, w.ts, w.uid"
     )
+
+
+def _droppable(conditions: Sequence[tuple[int, str]], thin: str, with_bd: bool) -> str:
+    """SQL condition for an event the state machine provably ignores (see module doc)."""
+    singles = ", ".join(str(1 << j) for j, (slot, _) in enumerate(conditions) if slot > 0)
+    alone = "w.ts <> w.pt AND w.ts <> w.nt"  # no neighbour at the same instant
+    prev_same = "w.m = w.pm" + (" AND w.bd IS NOT DISTINCT FROM w.pbd" if with_bd else "")
+    next_same = "w.m = w.nm" + (" AND w.bd IS NOT DISTINCT FROM w.nbd" if with_bd else "")
+    if thin == "runs":
+        return f"(w.m IN ({singles}) AND {alone} AND {prev_same} AND {next_same})"
+    # "ends": step-1 runs keep their last event (and the actor's first step-1 event),
+    # later-step runs their first event.
+    later = ", ".join(str(1 << j) for j, (slot, _) in enumerate(conditions) if slot > 1)
+    first_step = f"(w.m = 1 AND {next_same} AND w.c1 > 1)"
+    later_step = f"(w.m IN ({later}) AND {prev_same})" if later else "FALSE"
+    return f"({alone} AND ({first_step} OR {later_step}))"

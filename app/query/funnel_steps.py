@@ -181,6 +181,12 @@ def actor_results(
     """One result per breakdown value the actor is attributed to (actors that never entered
     or whose furthest attempt was excluded give nothing)."""
     out = []
+    if _plain(cfg, events):
+        for prop in prop_vals:
+            result = _ordered_plain(cfg, events, prop)
+            if result is not None:
+                out.append(result)
+        return out
     for prop in prop_vals:
         own = [e for e in events if e.breakdown == prop] if cfg.all_events else events
         if cfg.order == "unordered":
@@ -190,3 +196,64 @@ def actor_results(
         if result is not None:
             out.append(result)
     return out
+
+
+def _plain(cfg: Settings, events: Sequence[FunnelEvent]) -> bool:
+    """The common case the lean machine below handles: ordered or strict, no breakdown
+    attribution, no conversion-trends entry filter, no exclusion slots and no two events
+    at one instant (the scan gives a uid only to events sharing their timestamp)."""
+    if cfg.order == "unordered" or cfg.attribution_step is not None or cfg.all_events:
+        return False
+    if cfg.starts_allowed is not None:
+        return False
+    return not any(e.uid or (e.steps and e.steps[-1] < 0) for e in events)
+
+
+_DESCENDING: dict[tuple[int, ...], tuple[int, ...]] = {}
+
+
+def _ordered_plain(cfg: Settings, events: Sequence[FunnelEvent], prop: Any) -> ActorResult | None:
+    """_Ordered.run for `_plain` inputs, on tuples (start ts, step times) per step."""
+    n = cfg.num_steps
+    strict = cfg.order == "strict"
+    entered: list[tuple[float, list[float]] | None] = [None] * (n + 1)
+    max_step = 0
+    best: list[float] = []
+    for event in events:
+        entered[0] = (event.ts, [])
+        top, times = _feed(entered, event, cfg.window)
+        if top > max_step:
+            max_step, best = top, times
+        if strict:
+            for i in range(1, n + 1):
+                if i not in event.steps:
+                    entered[i] = None
+        if entered[n] is not None:
+            break
+    if max_step == 0:
+        return None
+    diffs = [b - a for a, b in zip(best, best[1:], strict=False)]
+    return ActorResult(max_step - 1, prop, diffs, list(best))
+
+
+def _feed(
+    entered: list[tuple[float, list[float]] | None], event: FunnelEvent, window: float
+) -> tuple[int, list[float]]:
+    """Advance the attempts with one event (steps descending); the highest step advanced."""
+    order = _DESCENDING.get(event.steps)
+    if order is None:
+        order = _DESCENDING[event.steps] = tuple(sorted(event.steps, reverse=True))
+    ts = event.ts
+    top, times = 0, []
+    for step in order:
+        prev = entered[step - 1]
+        if prev is None or ts - prev[0] > window:
+            continue
+        current = entered[step]
+        if current is not None and current[0] == prev[0]:
+            continue
+        attempt = (prev[0], [*prev[1], ts])
+        entered[step] = attempt
+        if not top:
+            top, times = step, attempt[1]
+    return top, times

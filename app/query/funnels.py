@@ -39,7 +39,9 @@ def run_funnels(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
     scan = Scan(query, ctx)
     breakdown = Breakdown.of(query, ff, scan)
     cfg = _settings(series, ff)
-    thin = viz != "trends" and cfg.order != "unordered"
+    thin = "none" if viz == "trends" or cfg.order == "unordered" else "runs"
+    if thin == "runs" and not ff.get("exclusions") and cfg.attribution_step is None:
+        thin = "runs" if cfg.all_events else "ends"
     actors = _actor_events(scan, series, ff, dr, breakdown, thin=thin)
     if viz == "time_to_convert":  # breakdowns are ignored here, attribution too
         plain = Settings(cfg.num_steps, cfg.window, cfg.order)
@@ -99,7 +101,7 @@ def _actor_events(
     dr: dates.DateRange,
     breakdown: Breakdown,
     *,
-    thin: bool,
+    thin: str,
 ) -> list[tuple[list[FunnelEvent], list[Any]]]:
     scan.between(dr.utc_from, dr.utc_to)
     conditions = [(i + 1, _step_condition(scan, node, i)) for i, node in enumerate(series)]
