@@ -4,6 +4,9 @@ Usage (from the repo root; starts throwaway Postgres and Redis unless DATABASE_U
 REDIS_URL point at a server without a database name / a Redis db):
     .venv/bin/python bench/insights/bench.py --events 1000000 [--persons 50000] [--days 30]
     .venv/bin/python bench/insights/bench.py --events 10000000        # the 10M variant
+    # keep a loaded database between runs (on a Postgres you started yourself):
+    .venv/bin/python bench/insights/bench.py --database-url postgresql://…/bench \
+        [--only funnel --only retention] [--repeat 3]
 
 It creates a database, migrates it, signs up one account, loads N events over ~50k persons
 and 30 days with COPY, ANALYZEs, starts `python -m workers insights` as a subprocess and
