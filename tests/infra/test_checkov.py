@@ -6,6 +6,8 @@ import json
 import re
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,9 +31,15 @@ def test_every_checkov_skip_names_a_check_and_a_reason() -> None:
     assert skips, "expected the documented skips to be found"
 
 
+def _uvx() -> str | None:
+    """uvx from the project venv (uv is a dev dependency), else from PATH."""
+    local = Path(sys.executable).with_name("uvx")
+    return str(local) if local.exists() else shutil.which("uvx")
+
+
 @pytest.mark.slow
 def test_checkov_reports_no_failed_checks() -> None:
-    uvx = shutil.which("uvx")
+    uvx = _uvx()
     if uvx is None:
         pytest.skip("uvx not installed; run checkov as documented in docs/operations.md")
     result = subprocess.run(

@@ -7,6 +7,7 @@ import re
 import runpy
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,7 @@ def test_no_secrets_baked_into_the_image() -> None:
 
 
 def test_hadolint_passes_when_installable() -> None:
-    uvx = shutil.which("uvx")
+    uvx = _uvx()
     if uvx is None:
         pytest.skip("uvx not installed; the Dockerfile assertions above still run")
     result = subprocess.run(
@@ -125,6 +126,12 @@ def _run_entrypoint(stub_path: Path, *args: str) -> tuple[int, list[str]]:
     )
     calls = stub_path / "calls"
     return result.returncode, calls.read_text().splitlines() if calls.exists() else []
+
+
+def _uvx() -> str | None:
+    """uvx from the project venv (uv is a dev dependency), else from PATH."""
+    local = Path(sys.executable).with_name("uvx")
+    return str(local) if local.exists() else shutil.which("uvx")
 
 
 @pytest.mark.parametrize(
