@@ -12,7 +12,8 @@ system-deps: ## Install missing system packages (postgres/redis binaries, xmlsec
 	@bash scripts/install-system-deps.sh
 
 install: ## Create .venv from uv.lock
-	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q uv
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q uv \
+		|| python3 -m pip install -q --user --break-system-packages uv
 	@$(UV) sync --locked -q
 
 run: install ## Migrate, seed a demo, start API + worker on the embedded default (SQLite)
