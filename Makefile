@@ -25,8 +25,8 @@ node-deps: ## npm packages the SDK tests drive (posthog-node, posthog-js)
 test: system-deps install node-deps ## Run the whole test suite (starts throwaway Postgres and Redis)
 	@.venv/bin/pytest $(PYTEST_ARGS)
 
-lint: install ## ruff lint + format check, import contracts
-	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+lint: install ## ruff lint + format check, import-linter layer contracts
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports
 
 format: install ## Apply ruff formatting and fixes
 	@.venv/bin/ruff format . && .venv/bin/ruff check --fix .
