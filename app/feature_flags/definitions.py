@@ -55,17 +55,33 @@ def _cache() -> dict[int, Bundle]:
     return cache
 
 
-def _generation(project_id: int) -> int | None:
+def person_gen_key(project_id: int) -> str:
+    """Bumped after every ingest commit for the project (stored person properties may change)."""
+    return f"ff:pgen:{project_id}"
+
+
+def _generations(project_id: int) -> tuple[int | None, int | None]:
+    """(definitions generation, persons generation) in one Redis round trip; Nones without Redis."""
     redis = get_redis()
     if redis is None:
-        return None
-    raw = redis.get(_gen_key(project_id))
-    return int(raw) if raw is not None else 0
+        return None, None
+    raw = redis.mget([_gen_key(project_id), person_gen_key(project_id)])
+    gen, pgen = (int(x) if x is not None else 0 for x in raw)
+    return gen, pgen
 
 
 def bundle_for(project_id: int) -> Bundle:
     """The cached bundle, rebuilt when the generation moved (or the TTL ran out without Redis)."""
-    generation = _generation(project_id)
+    return bundle_and_person_generation(project_id)[0]
+
+
+def bundle_and_person_generation(project_id: int) -> tuple[Bundle, int | None]:
+    """The bundle plus the persons generation (for the remote person cache), one Redis call."""
+    generation, person_generation = _generations(project_id)
+    return _bundle(project_id, generation), person_generation
+
+
+def _bundle(project_id: int, generation: int | None) -> Bundle:
     cached = _cache().get(project_id)
     if cached is not None:
         if generation is not None and cached.generation == generation:

@@ -17,15 +17,21 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.cohorts.models import Cohort, CohortPerson
 from app.db import get_session
 from app.errors import AuthenticationError, ValidationError
-from app.feature_flags.definitions import Bundle
+from app.feature_flags.definitions import Bundle, person_gen_key
 from app.feature_flags.evaluate import Context
 from app.feature_flags.models import FlagHashKeyOverride
 from app.persons.models import Group, Person, PersonDistinctId
 from app.projects.models import Project
+from app.redis_client import get_redis
 from app.tenancy import unscoped
 
 log = logging.getLogger(__name__)
 TOKEN_TTL_SECONDS = 10.0
+# Stored person properties are cached per process, keyed by the project's persons
+# generation (bumped after every ingest commit, see persons_changed), so ingested changes
+# are seen at once; edits outside ingestion (person API) are seen within this bound.
+PERSON_TTL_SECONDS = 5.0
+PERSON_CACHE_MAX = 50_000
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,33 @@ def _person(distinct_ids: list[str]) -> tuple[int | None, dict[str, Any]]:
     return None, {}
 
 
+def _person_cached(
+    project_id: int, distinct_ids: list[str], generation: int | None
+) -> tuple[int | None, dict[str, Any]]:
+    """`_person` through the per-process cache (only with Redis, which carries the generation)."""
+    if generation is None:
+        return _person(distinct_ids)
+    cache: dict[tuple[int, tuple[str, ...]], tuple[float, int, int | None, dict[str, Any]]]
+    cache = current_app.extensions.setdefault("flag_person_cache", {})
+    key = (project_id, tuple(distinct_ids))
+    hit = cache.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[1] == generation and now - hit[0] < PERSON_TTL_SECONDS:
+        return hit[2], dict(hit[3])
+    person_id, props = _person(distinct_ids)
+    if len(cache) >= PERSON_CACHE_MAX:
+        cache.clear()
+    cache[key] = (now, generation, person_id, dict(props))
+    return person_id, props
+
+
+def persons_changed(project_id: int) -> None:
+    """Stored persons of the project may have changed (call after commit): drop cached copies."""
+    redis = get_redis()
+    if redis is not None:
+        redis.incr(person_gen_key(project_id))
+
+
 def _groups(bundle: Bundle, groups: dict[str, Any]) -> dict[str, dict[str, Any]]:
     index_of = {name: int(i) for i, name in bundle.definitions.group_type_mapping.items()}
     wanted = [(index_of[t], str(k)) for t, k in groups.items() if t in index_of]
@@ -159,7 +192,9 @@ def _static_cohorts(person_id: int | None, bundle: Bundle) -> frozenset[int]:
     return frozenset(get_session().scalars(stmt))
 
 
-def build_context(body: dict[str, Any], bundle: Bundle) -> tuple[Context, bool]:
+def build_context(
+    body: dict[str, Any], bundle: Bundle, project_id: int, person_generation: int | None = None
+) -> tuple[Context, bool]:
     """The caller's context: stored properties overlaid by the request's. (ctx, had_errors)."""
     distinct_id = distinct_id_of(body)
     anon = body.get("$anon_distinct_id")
@@ -175,7 +210,8 @@ def build_context(body: dict[str, Any], bundle: Bundle) -> tuple[Context, bool]:
         device_id=str(device) if device else None,
     )
     try:
-        person_id, stored = _person([distinct_id] + ([anon_id] if anon_id else []))
+        ids = [distinct_id] + ([anon_id] if anon_id else [])
+        person_id, stored = _person_cached(project_id, ids, person_generation)
         stored_groups = _groups(bundle, groups)
         ctx.hash_key_overrides = _overrides(person_id, bundle, anon_id)
         ctx.static_cohort_ids = _static_cohorts(person_id, bundle)

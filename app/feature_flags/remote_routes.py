@@ -62,10 +62,10 @@ def _evaluate(body: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], list[Any
     project = remote.project_for_token(remote.token_of(body, request.args))
     remote.distinct_id_of(body)
     with tenant_scope(project.organization_id, project.id):
-        bundle = definitions.bundle_for(project.id)
+        bundle, person_generation = definitions.bundle_and_person_generation(project.id)
         if body.get("disable_flags") is True:
             return {}, [], False
-        ctx, errors = remote.build_context(body, bundle)
+        ctx, errors = remote.build_context(body, bundle, project.id, person_generation)
         flags = {f["key"]: f for f in bundle.definitions.flags}
         results = evaluate_all(bundle.definitions, ctx, _selected(bundle.definitions.flags, body))
         get_session().rollback()

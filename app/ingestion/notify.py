@@ -58,11 +58,13 @@ def _after_commit(session: Session) -> None:
     pending.events.clear()
     pending.group_types.clear()
     from app.feature_flags.definitions import invalidate
+    from app.feature_flags.remote import persons_changed
     from app.query.cache import bump_data_version
 
     try:
         for project_id in events:
             bump_data_version(project_id)
+            persons_changed(project_id)  # cached person properties for /flags
         for project_id in groups:
             invalidate(project_id)
     except RedisError as exc:  # the data is committed; caches catch up by age

@@ -160,6 +160,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help=">1 uses gthread workers")
     args = parser.parse_args()
     token, key = seed()
     server = subprocess.Popen(  # noqa: S603 - fixed argv
@@ -169,6 +170,11 @@ def main() -> None:
             str(args.workers),
             "-b",
             f"127.0.0.1:{PORT}",
+            *(
+                ["--worker-class", "gthread", "--threads", str(args.threads)]
+                if args.threads > 1
+                else []
+            ),
             "wsgi:app",
             "--log-level",
             "warning",

@@ -1,0 +1,82 @@
+"""/flags caches stored person properties per process; ingest commits invalidate the cache."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from app.db import get_session
+from app.feature_flags import remote
+from app.persons.models import Person, PersonDistinctId
+from app.tenancy import tenant_scope
+from tests.flags.conftest import create_flag, project_token
+from tests.helpers import Account, Api
+
+PRO = {"groups": [{"properties": [{"key": "plan", "value": ["pro"], "type": "person"}]}]}
+
+
+def _ingest(app: Flask, token: str, plan: str) -> None:
+    now = datetime.now(UTC).isoformat()
+    event = {"event": "e", "distinct_id": "u1", "uuid": str(uuid.uuid4()), "timestamp": now}
+    event["properties"] = {"$set": {"plan": plan}}
+    resp = app.test_client().post("/batch/", json={"api_key": token, "batch": [event]})
+    assert resp.status_code == 200, resp.get_json()
+    from workers.runner import run
+
+    with app.app_context():
+        run("workers.jobs.ingest.drain", None, None, {})
+
+
+def _pro(api: Api, token: str) -> bool:
+    resp = api.post(None, "/flags/?v=2", {"token": token, "distinct_id": "u1"})
+    assert resp.status_code == 200, resp.get_json()
+    enabled: bool = resp.get_json()["flags"]["pro"]["enabled"]
+    return enabled
+
+
+def _set_directly(app: Flask, acct: Account, plan: str) -> None:
+    with app.app_context(), tenant_scope(uuid.UUID(acct.organization_id), acct.project_id):
+        stmt = select(Person).join(PersonDistinctId, PersonDistinctId.person_id == Person.id)
+        person = get_session().scalars(stmt.where(PersonDistinctId.distinct_id == "u1")).one()
+        person.properties = {**person.properties, "plan": plan}
+        get_session().commit()
+
+
+def test_ingested_property_changes_are_seen_at_once(app: Flask, api: Api) -> None:
+    acct = api.signup()
+    create_flag(api, acct, key="pro", filters=PRO)
+    token = project_token(api, acct)
+    _ingest(app, token, "free")
+    assert _pro(api, token) is False
+    assert _pro(api, token) is False  # served from the cache
+    _ingest(app, token, "pro")
+    assert _pro(api, token) is True
+    _ingest(app, token, "free")
+    assert _pro(api, token) is False
+
+
+def test_other_edits_are_seen_within_the_ttl(
+    app: Flask, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    acct = api.signup()
+    create_flag(api, acct, key="pro", filters=PRO)
+    token = project_token(api, acct)
+    _ingest(app, token, "free")
+    assert _pro(api, token) is False
+    _set_directly(app, acct, "pro")
+    assert _pro(api, token) is False  # cached copy, younger than PERSON_TTL_SECONDS
+    monkeypatch.setattr(remote, "PERSON_TTL_SECONDS", 0.0)
+    assert _pro(api, token) is True
+
+
+def test_unknown_person_then_ingested(app: Flask, api: Api) -> None:
+    acct = api.signup()
+    create_flag(api, acct, key="pro", filters=PRO)
+    token = project_token(api, acct)
+    assert _pro(api, token) is False
+    _ingest(app, token, "pro")
+    assert _pro(api, token) is True
