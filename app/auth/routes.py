@@ -140,6 +140,9 @@ def login_token() -> Response:
     hit(f"login2fa:{pending['uid']}", limit=5, window=300)
     user = get_session().get(User, uuid.UUID(pending["uid"]))
     if user is None or not service.totp_valid(user, data.token):
+        if user is not None:
+            audit_events.login_failed(user.email, "totp")
+            get_session().commit()
         raise AuthenticationError("The code is not valid.", code="invalid_2fa_code")
     return _login_response(user, "password+totp")
 

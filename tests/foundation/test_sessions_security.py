@@ -125,6 +125,8 @@ def test_totp_two_factor_login(api: Api) -> None:
     ok = client.post("/api/login/token/", json={"token": totp.now()})
     assert ok.status_code == 200
     assert client.get("/api/users/@me/").get_json()["two_factor_enabled"] is True
+    log = api.get(acct, f"/api/organizations/{acct.organization_id}/activity/?action=login_failed")
+    assert [e["detail"].get("method") for e in log.get_json()["results"]] == ["totp"]
 
 
 def test_token_step_needs_password_first(api: Api) -> None:
