@@ -20,13 +20,11 @@ from app.errors import AuthenticationError, ValidationError
 from app.feature_flags.definitions import Bundle, person_gen_key
 from app.feature_flags.evaluate import Context
 from app.feature_flags.models import FlagHashKeyOverride
+from app.ingestion import tokens
 from app.persons.models import Group, Person, PersonDistinctId
-from app.projects.models import Project
 from app.redis_client import get_redis
-from app.tenancy import unscoped
 
 log = logging.getLogger(__name__)
-TOKEN_TTL_SECONDS = 10.0
 # Stored person properties are cached per process, keyed by the project's persons
 # generation (bumped after every ingest commit, see persons_changed), so ingested changes
 # are seen at once; edits outside ingestion (person API) are seen within this bound.
@@ -48,29 +46,13 @@ def invalid_token() -> AuthenticationError:
 
 
 def project_for_token(token: Any) -> ProjectRef:
-    """The project of a public `phc_` token (cached briefly per process), else 401."""
+    """The project of a public `phc_` token (the capture lookup, cached per process), else 401."""
     if not isinstance(token, str) or not token:
         raise AuthenticationError("API key is missing.", code="missing_api_key")
-    cache: dict[str, tuple[float, ProjectRef | None]] = current_app.extensions.setdefault(
-        "flag_token_cache", {}
-    )
-    hit = cache.get(token)
-    if hit is None or time.monotonic() - hit[0] > TOKEN_TTL_SECONDS:
-        with unscoped():
-            row = (
-                get_session()
-                .execute(
-                    select(Project.id, Project.organization_id).where(Project.api_token == token)
-                )
-                .first()
-            )
-        hit = (time.monotonic(), ProjectRef(row[0], row[1]) if row else None)
-        if len(cache) > 10_000:
-            cache.clear()
-        cache[token] = hit
-    if hit[1] is None:
+    found = tokens.lookup(token)
+    if found is None:
         raise invalid_token()
-    return hit[1]
+    return ProjectRef(found.project_id, found.organization_id)
 
 
 def token_of(body: dict[str, Any], args: Any) -> Any:

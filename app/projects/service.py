@@ -105,11 +105,3 @@ def delete_project(*, project: Project) -> None:
         action="deleted", scope="Project", item_id=project.id, name=project.name, project_id=None
     )
     get_session().delete(project)
-
-
-def project_by_token(token: str) -> Project | None:
-    """The project whose public ingestion key this is (capture/flags; crosses tenants)."""
-    from app.tenancy import unscoped
-
-    with unscoped():
-        return get_session().scalar(select(Project).where(Project.api_token == token))

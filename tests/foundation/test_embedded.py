@@ -10,7 +10,7 @@ from tests.helpers import Api
 from workers.enqueue import enqueue
 
 
-def test_embedded_default_end_to_end(tmp_path, monkeypatch) -> None:
+def test_embedded_default_end_to_end(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'burrow.db'}"
     env = {"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
     done = subprocess.run(
