@@ -73,12 +73,22 @@ def _key_identity(principal: Principal) -> tuple[str, uuid.UUID, tuple[Any, str,
     return None
 
 
+# (key, ip) pairs this process already knows are recorded: spares a query on every key
+# request (definitions polling is the busiest). Bounded; a clear only costs re-checks.
+_known: set[tuple[uuid.UUID, str]] = set()
+
+
 def _is_new_ip(kind: str, key_id: uuid.UUID, ip: str) -> bool:
+    if (key_id, ip) in _known:
+        return False
     session = get_session()
     seen = session.scalar(
         select(KeySeenIP.id).where(KeySeenIP.key_id == key_id, KeySeenIP.ip == ip)
     )
     if seen is not None:
+        if len(_known) > 50_000:
+            _known.clear()
+        _known.add((key_id, ip))  # only pairs confirmed stored, so a rolled-back insert retries
         return False
     try:
         with session.begin_nested():
