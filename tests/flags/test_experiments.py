@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
@@ -66,8 +67,10 @@ def _seed(app: Flask, acct: Account, flag_key: str, plan: dict[str, tuple[int, i
     """plan: variant -> (exposed users, converted users, purchase events in total).
 
     The experiment's start is moved an hour back so the seeded events sit inside its window.
+    Each distinct id gets its own person id, as ingestion stores one on every event.
     """
     start = utcnow() - timedelta(minutes=50)
+    person: dict[str, uuid.UUID] = defaultdict(uuid.uuid4)
     rows = []
     for variant, (exposed, converted, purchases) in plan.items():
         for i in range(exposed):
@@ -77,6 +80,7 @@ def _seed(app: Flask, acct: Account, flag_key: str, plan: dict[str, tuple[int, i
                     uuid=uuid.uuid4(),
                     event="$feature_flag_called",
                     distinct_id=distinct_id,
+                    person_id=person[distinct_id],
                     timestamp=start,
                     properties={"$feature_flag": flag_key, "$feature_flag_response": variant},
                 )
@@ -88,6 +92,7 @@ def _seed(app: Flask, acct: Account, flag_key: str, plan: dict[str, tuple[int, i
                     uuid=uuid.uuid4(),
                     event="purchase",
                     distinct_id=f"{variant}-{buyer}",
+                    person_id=person[f"{variant}-{buyer}"],
                     timestamp=start + timedelta(seconds=1 + n),
                     properties={},
                 )
@@ -98,6 +103,7 @@ def _seed(app: Flask, acct: Account, flag_key: str, plan: dict[str, tuple[int, i
             uuid=uuid.uuid4(),
             event="purchase",
             distinct_id="stranger",
+            person_id=person["stranger"],
             timestamp=start + timedelta(seconds=5),
             properties={},
         )
@@ -201,6 +207,53 @@ def test_not_enough_exposure_and_holdout(app: Flask, api: Api, grant_growth: Any
     result = api.get(acct, url + "results/").get_json()["primary"][0]
     assert result["significant"] is False
     assert result["significance_code"] == "not_enough_exposure"
+
+
+def test_person_counts_once_in_the_variant_of_first_exposure(
+    app: Flask, api: Api, grant_growth: Any
+) -> None:
+    """Two distinct ids of one (merged) person: one exposure, the first; their events count."""
+    acct = api.signup()
+    grant_growth(acct)
+    created = api.post(
+        acct,
+        _base(acct),
+        {"name": "M", "feature_flag_key": "m", "metrics": [{"kind": "trend", "event": "buy"}]},
+    ).get_json()
+    url = f"{_base(acct)}{created['id']}/"
+    api.post(acct, url + "launch/")
+    start, person = utcnow() - timedelta(minutes=30), uuid.uuid4()
+
+    def event(name: str, distinct_id: str, minute: int, **props: Any) -> Event:
+        return Event(
+            uuid=uuid.uuid4(),
+            event=name,
+            distinct_id=distinct_id,
+            person_id=person,
+            timestamp=start + timedelta(minutes=minute),
+            properties=props,
+        )
+
+    called = "$feature_flag_called"
+    rows = [
+        event("buy", "anon", 0),  # before exposure: never counts
+        event(called, "anon", 1, **{"$feature_flag": "m", "$feature_flag_response": "test"}),
+        event(called, "user", 2, **{"$feature_flag": "m", "$feature_flag_response": "control"}),
+        event(called, "user", 3, **{"$feature_flag": "other", "$feature_flag_response": "x"}),
+        event("buy", "user", 4),
+        event("buy", "anon", 5),
+    ]
+    with app.app_context(), tenant_scope(uuid.UUID(acct.organization_id), acct.project_id):
+        get_session().add_all(rows)
+        get_session().execute(update(Experiment).values(start_date=utcnow() - timedelta(hours=1)))
+        get_session().commit()
+    api.get(acct, url + "results/")
+    _drain(app)
+    result = api.get(acct, url + "results/").get_json()["primary"][0]
+    assert result["variants"] == [
+        {"key": "control", "exposure": 0, "count": 0},
+        {"key": "test", "exposure": 1, "count": 2},
+    ]
 
 
 def test_cross_tenant_404(api: Api, grant_growth: Any) -> None:
