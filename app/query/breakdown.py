@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.query import hogql
 from app.query.base import QueryError
 from app.query.properties import Sources
 from app.query.sql import Params
@@ -103,6 +104,8 @@ def _raw_expr(entry: dict[str, Any], params: Params, src: Sources) -> str:
         if not isinstance(index, int) or not 0 <= index <= 4:
             raise QueryError("group breakdown needs breakdown_group_type_index 0..4")
         return params.prop(src.group_props(index), key)
+    if btype == "hogql":
+        return hogql.compile_value(key, params, src)
     if btype == "event_metadata" and key in _METADATA:
         src.needs.add("pdi")
         return f"CAST({_METADATA[key]} AS TEXT)"

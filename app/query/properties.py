@@ -67,6 +67,10 @@ def compile_property(prop: dict[str, Any], params: Params, src: Sources) -> str:
     ptype = prop.get("type") or "event"
     if ptype == "cohort" or prop.get("key") == "id" and ptype == "precalculated-cohort":
         return _cohort(prop, params, src)
+    if ptype == "hogql":
+        from app.query import hogql  # hogql builds on Sources from this module
+
+        return hogql.compile_filter(prop.get("key"), params, src)
     key = prop.get("key")
     if not isinstance(key, str) or not key:
         raise QueryError("property filter needs a key")

@@ -181,6 +181,7 @@ def _plan(series: dict[str, Any], base: list[Any], query: dict[str, Any]) -> Ser
         math_group_type_index=series.get("math_group_type_index"),
         filters=[*base, props] if props else list(base),
         aggregation_group_type_index=query.get("aggregation_group_type_index"),
+        math_hogql=series.get("math_hogql"),
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.query import hogql
 from app.query.base import QueryContext, QueryError
 from app.query.dates import DateRange, to_utc
 from app.query.persons import actor_expr, group_actor_expr, joins_for
@@ -37,6 +38,7 @@ class SeriesPlan:
     aggregation_group_type_index: int | None = None
     breakdown_props: list[dict[str, Any]] = field(default_factory=list)
     extra_where: list[str] = field(default_factory=list)
+    math_hogql: str | None = None
 
 
 class SeriesQuery:
@@ -102,6 +104,8 @@ class SeriesQuery:
             return f"count(DISTINCT NULLIF({self.params.prop('e.properties', '$session_id')}, ''))"
         if math in PROPERTY_MATH:
             return self._property_agg(math, self.math_value())
+        if math == "hogql":
+            return hogql.compile_aggregate(self.plan.math_hogql, self.params, self.src)
         raise QueryError(f"math {math!r} is not supported")
 
     def _property_agg(self, math: str, value: str) -> str:
