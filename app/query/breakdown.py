@@ -106,6 +106,8 @@ def _raw_expr(entry: dict[str, Any], params: Params, src: Sources) -> str:
         return params.prop(src.group_props(index), key)
     if btype == "hogql":
         return hogql.compile_value(key, params, src)
+    if btype == "session":
+        return params.prop(src.session_props(), key)
     if btype == "event_metadata" and key in _METADATA:
         src.needs.add("pdi")
         return f"CAST({_METADATA[key]} AS TEXT)"

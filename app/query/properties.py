@@ -31,6 +31,13 @@ class Sources:
     person_id: str = "pdi.person_id"  # bigint persons.id (cohort membership)
     project_id: str = ":project_id"
     needs: set[str] = field(default_factory=set)
+    sessions: bool = False  # the query joins session properties when asked (trends)
+
+    def session_props(self) -> str:
+        if not self.sessions:
+            raise QueryError("session properties are supported in trends")
+        self.needs.add("session")
+        return "sess.props"
 
     def group_props(self, index: int) -> str:
         self.needs.add(f"group{index}")
@@ -90,6 +97,8 @@ def _column(ptype: str, prop: dict[str, Any], src: Sources) -> str:
         if not isinstance(index, int) or not 0 <= index <= 4:
             raise QueryError("group property filter needs group_type_index 0..4")
         return src.group_props(index)
+    if ptype == "session":
+        return src.session_props()
     raise QueryError(f"property filters of type {ptype!r} are not supported")
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.query import hogql
+from app.query import hogql, sessions
 from app.query.base import QueryContext, QueryError
 from app.query.dates import DateRange, to_utc
 from app.query.persons import actor_expr, group_actor_expr, joins_for
@@ -47,8 +47,9 @@ class SeriesQuery:
     def __init__(self, plan: SeriesPlan, dr: DateRange, ctx: QueryContext, dialect: str) -> None:
         self.plan, self.dr, self.ctx = plan, dr, ctx
         self.params = Params(dialect, project_id=ctx.project_id)
-        self.src = Sources()
+        self.src = Sources(sessions=True)
         self.pg = dialect == "postgresql"
+        self.span: tuple[datetime, datetime] | None = None  # widest range scanned (sessions)
 
     # -- building blocks -------------------------------------------------------------
 
@@ -65,6 +66,9 @@ class SeriesQuery:
 
     def where(self, utc_from: datetime, utc_to: datetime, *, with_filters: bool = True) -> str:
         p = self.params
+        if self.span is not None:
+            utc_from, utc_to = min(utc_from, self.span[0]), max(utc_to, self.span[1])
+        self.span = (utc_from, utc_to)
         parts = [
             "e.project_id = :project_id",
             f"e.timestamp >= {p.bind(utc_param(utc_from, p.dialect))}",
@@ -92,6 +96,8 @@ class SeriesQuery:
         if self.plan.math_property_type == "person_properties":
             self.src.needs.add("person")
             column = self.src.person_props
+        elif self.plan.math_property_type == "session_properties":
+            column = self.src.session_props()
         return self.params.safe_float(self.params.prop(column, prop))
 
     def aggregate(self) -> str:
@@ -138,14 +144,37 @@ class SeriesQuery:
         return list(execute(sql, self.params))
 
     def joins(self) -> str:
-        return joins_for(self.src.needs, actor="pdi" in self.src.needs)
+        joins = joins_for(self.src.needs, actor="pdi" in self.src.needs)
+        if "session" in self.src.needs:
+            span = self.span or (self.dr.utc_from, self.dr.utc_to)
+            joins = f"{joins} {sessions.join_sql(self.params, *span)}"
+        return joins
 
     def _simple(self, bd: list[str], total: bool) -> dict[Any, Any]:
+        if self.plan.math in PROPERTY_MATH and self.plan.math_property_type == "session_properties":
+            return self._per_session(bd, total)
         agg = self.aggregate()
         where = self.where(self.dr.utc_from, self.dr.utc_to)
         keys = [] if total else [self.bucket()]
         rows = self._select([*keys, *bd, agg], where, len(keys) + len(bd))
         return collect(rows, len(bd), total)
+
+    def _per_session(self, bd: list[str], total: bool) -> dict[Any, Any]:
+        """Session-property math counts each session once per bucket and breakdown value."""
+        value = self.math_value()
+        where = self.where(self.dr.utc_from, self.dr.utc_to)
+        key_cols = [*([] if total else [self.bucket()]), *bd]
+        cols = [
+            *(f"{c} AS c{i}" for i, c in enumerate(key_cols)),
+            "sess.session_id",
+            f"{value} AS v",
+        ]
+        inner = f"SELECT DISTINCT {', '.join(cols)} FROM events e {self.joins()} WHERE {where}"
+        outer_keys = [f"t.c{i}" for i in range(len(key_cols))]
+        grp = f" GROUP BY {_ordinals(len(outer_keys))}" if outer_keys else ""
+        agg = self._property_agg(self.plan.math, "t.v")
+        sql = f"SELECT {', '.join([*outer_keys, agg])} FROM ({inner}) t{grp}"
+        return collect(list(execute(sql, self.params)), len(bd), total)
 
     def _per_actor(self, bd: list[str], total: bool) -> dict[Any, Any]:
         """Count events per actor (per bucket and key), then aggregate across actors."""
