@@ -108,3 +108,35 @@ def test_cross_tenant_and_key_scopes(api: Api) -> None:
     assert api.call(writer, "PATCH", url, json={"name": "y"}).status_code == 200
     cohort_only = api.create_key(acct, scopes=["cohort:read"])
     assert api.call(cohort_only, "GET", url).status_code == 403
+
+
+def test_query_api_uses_actions_and_sees_edits(api: Api, app: Any) -> None:
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from tests.query_kinds.data import Data
+
+    acct, other = api.signup(), api.signup()
+    data = Data(app, existing=(uuid.UUID(acct.organization_id), acct.project_id))
+    data.person("u1")
+    recent = datetime.now(UTC) - timedelta(minutes=5)
+    data.event("u1", "signed up", recent, {"plan": "pro"})
+    data.event("u1", "signed up", recent, {"plan": "free"})
+    action = create(api, acct)
+    query = {
+        "kind": "TrendsQuery",
+        "series": [{"kind": "ActionsNode", "id": action["id"]}],
+        "dateRange": {"date_from": "-1d"},
+        "trendsFilter": {"display": "BoldNumber"},
+    }
+    url = f"/api/projects/{acct.project_id}/query/"
+    resp = api.post(acct, url, {"query": query, "refresh": "blocking"})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["results"][0]["aggregated_value"] == 1
+    assert resp.get_json()["results"][0]["label"] == "Signed up"
+    api.patch(acct, f"{base(acct)}{action['id']}/", {"steps": [{"event": "signed up"}]})
+    resp = api.post(acct, url, {"query": query, "refresh": "blocking"})
+    assert resp.get_json()["results"][0]["aggregated_value"] == 2  # the edit made it stale
+    # another project cannot query this project's action
+    resp = api.post(other, f"/api/projects/{other.project_id}/query/", {"query": query})
+    assert resp.status_code == 400 and error(resp)["attr"] == "query"
