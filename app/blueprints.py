@@ -32,6 +32,7 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "app.audit.routes",
     "app.query.routes",
     "app.insights.routes",
+    "app.insights.shared_routes",
     "app.dashboards.routes",
 )
 
