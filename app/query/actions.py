@@ -258,3 +258,40 @@ def series_identity(node: dict[str, Any]) -> tuple[Any, str, Any]:
         return node.get("id"), "actions", node.get("name")
     event = node.get("event")
     return event, "events", node.get("name") or event
+
+
+def referenced_ids(node: Any) -> set[int]:
+    """Ids of every action a query refers to (series, steps, exclusions, entities)."""
+    found: set[int] = set()
+    if isinstance(node, dict):
+        raw = node.get("id")
+        if is_action(node) and (isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit())):
+            found.add(int(raw))
+        for value in node.values():
+            found |= referenced_ids(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= referenced_ids(value)
+    return found
+
+
+def fingerprint(query: dict[str, Any], project_id: int) -> list[Any]:
+    """The current definitions of the actions a query uses, for its cache key: editing an
+    action then changes the key, even for ranges entirely in the past."""
+    ids = sorted(referenced_ids(query))
+    if not ids:
+        return []
+    params = Params("", project_id=project_id)
+    binds = ", ".join(params.bind(i) for i in ids)
+    rows = execute(
+        f"SELECT id, steps, deleted FROM actions WHERE project_id = :project_id "
+        f"AND id IN ({binds}) ORDER BY id",
+        params,
+    )
+    out: list[Any] = []
+    for row in rows:
+        action_id, steps, deleted = tuple(row)
+        out.append(
+            [int(action_id), json.loads(steps) if isinstance(steps, str) else steps, deleted]
+        )
+    return out

@@ -140,3 +140,31 @@ def test_query_api_uses_actions_and_sees_edits(api: Api, app: Any) -> None:
     # another project cannot query this project's action
     resp = api.post(other, f"/api/projects/{other.project_id}/query/", {"query": query})
     assert resp.status_code == 400 and error(resp)["attr"] == "query"
+
+
+def test_editing_an_action_changes_the_cache_key_of_past_ranges(api: Api, app: Any) -> None:
+    import uuid
+
+    from tests.query_kinds.data import Data
+
+    acct = api.signup()
+    data = Data(app, existing=(uuid.UUID(acct.organization_id), acct.project_id))
+    data.person("u1")
+    data.event("u1", "signed up", "2020-01-02 10:00:00", {"plan": "pro"})
+    data.event("u1", "signed up", "2020-01-02 11:00:00", {"plan": "free"})
+    action = create(api, acct)
+    query = {
+        "kind": "TrendsQuery",
+        "series": [{"kind": "ActionsNode", "id": action["id"]}],
+        "dateRange": {"date_from": "2020-01-01", "date_to": "2020-01-03"},
+    }
+    url = f"/api/projects/{acct.project_id}/query/"
+    first = api.post(acct, url, {"query": query, "refresh": "blocking"}).get_json()
+    assert first["results"][0]["data"] == [0, 1, 0]
+    again = api.post(acct, url, {"query": query, "refresh": "force_cache"}).get_json()
+    assert again["is_cached"] is True and again["cache_key"] == first["cache_key"]
+    api.patch(acct, f"{base(acct)}{action['id']}/", {"steps": [{"event": "signed up"}]})
+    miss = api.post(acct, url, {"query": query, "refresh": "force_cache"}).get_json()
+    assert miss["results"] is None and miss["cache_key"] != first["cache_key"]
+    fresh = api.post(acct, url, {"query": query, "refresh": "blocking"}).get_json()
+    assert fresh["results"][0]["data"] == [0, 2, 0]
