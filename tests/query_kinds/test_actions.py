@@ -248,3 +248,24 @@ def test_empty_action_and_empty_step_match_every_event(data: Data) -> None:
             "dateRange": RANGE,
         }
         assert data.run(run_trends, query)["results"][0]["data"] == [0, 1, 1, 0, 0]
+
+
+def test_actors_of_an_action_series_and_funnel_step(data: Data) -> None:
+    from app.query.actors import run_actors
+
+    checkout, big = _shop(data)
+    trends = {"kind": "TrendsQuery", "series": [node(checkout)], "dateRange": RANGE}
+    query = {
+        "kind": "ActorsQuery",
+        "source": {"kind": "InsightActorsQuery", "source": trends, "day": "2020-01-01"},
+    }
+    res = data.run(run_actors, query)
+    assert sorted(row[0]["distinct_ids"][0] for row in res["results"]) == ["u1", "u2"]
+    funnel = {
+        "kind": "FunnelsQuery",
+        "series": [{"kind": "EventsNode", "event": "$pageview"}, node(big)],
+        "dateRange": RANGE,
+    }
+    query["source"] = {"kind": "FunnelsActorsQuery", "source": funnel, "funnelStep": 2}
+    res = data.run(run_actors, query)
+    assert [row[0]["distinct_ids"] for row in res["results"]] == [["u2"]]
