@@ -15,6 +15,7 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "app.api_keys.routes",
     "app.activity.routes",
     "app.cohorts.routes",
+    "app.actions.routes",
     "app.feature_flags.routes",
     "app.feature_flags.remote_routes",
     "app.experiments.routes",
@@ -31,6 +32,7 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "app.audit.routes",
     "app.query.routes",
     "app.insights.routes",
+    "app.insights.shared_routes",
     "app.dashboards.routes",
 )
 

@@ -3,6 +3,7 @@
 Add one import line per domain that defines models.
 """
 
+from app.actions import models as action_models
 from app.activity import models as activity_models
 from app.api_keys import models as api_key_models
 from app.audit import models as audit_models
@@ -53,6 +54,7 @@ __all__ = [
     "service_account_models",
     "auth_models",
     "billing_models",
+    "action_models",
     "cohort_models",
     "event_models",
     "ingestion_models",

@@ -28,6 +28,7 @@ SCOPE_OBJECTS = frozenset(
         "insight",
         "dashboard",
         "cohort",
+        "action",
         "feature_flag",
         "experiment",
         "annotation",

@@ -9,11 +9,12 @@ from sqlalchemy import Select, false, func, insert, select
 
 from app.activity import service as activity
 from app.cohorts.models import Cohort, CohortPerson
-from app.db import get_session
+from app.db import get_session, utcnow
 from app.errors import NotFound, ValidationError
 from app.persons.models import Person, PersonDistinctId
 from app.query.base import QueryError
-from app.query.cohort_sql import tree_of
+from app.query.cohort_sql import check_definition, tree_of
+from app.tenancy import require_scope
 
 EDITABLE = ("name", "description", "filters")
 
@@ -102,8 +103,12 @@ def update_cohort(*, cohort: Cohort, changes: dict[str, Any]) -> bool:
 
 
 def validate_filters(filters: dict[str, Any]) -> None:
+    """A 400 unless the definition compiles (shape, operators, windows, actions exist)."""
+    project_id = require_scope().project_id
     try:
         tree_of(filters)
+        if project_id is not None:
+            check_definition(project_id, filters, utcnow())
     except QueryError as exc:
         raise ValidationError(str(exc), attr="filters") from exc
 

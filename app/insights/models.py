@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -29,3 +29,18 @@ class Insight(ProjectOwned, Base):
     created_by_id: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_modified_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SharingConfiguration(ProjectOwned, Base):
+    """A public link to one insight (PostHog's SharingConfiguration); the token is the link."""
+
+    __tablename__ = "sharing_configurations"
+    __table_args__ = (UniqueConstraint("access_token"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    insight_id: Mapped[int] = mapped_column(
+        ForeignKey("insights.id", ondelete="CASCADE"), index=True
+    )
+    enabled: Mapped[bool] = mapped_column(default=False)
+    access_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

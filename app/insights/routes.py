@@ -8,9 +8,15 @@ from app.access import current_principal
 from app.db import get_session
 from app.errors import ValidationError
 from app.http import api_scope, doc, paginate, parse
-from app.insights import service
+from app.insights import service, sharing
 from app.insights.models import Insight
-from app.insights.schemas import InsightCreate, InsightRead, InsightUpdate
+from app.insights.schemas import (
+    InsightCreate,
+    InsightRead,
+    InsightUpdate,
+    SharingRead,
+    SharingUpdate,
+)
 from app.query.base import QueryError
 from app.query.context import project_context
 from app.query.execution import normalise_mode
@@ -101,3 +107,37 @@ def delete_insight(project_id: int, insight_id: int) -> Response:
     service.delete_insight(service.get_insight(insight_id))
     get_session().commit()
     return Response(status=204)
+
+
+def _sharing_json(insight_id: int, enabled: bool | None = None, rotate: bool = False) -> Response:
+    config = sharing.sharing_for(service.get_insight(insight_id))
+    if enabled is not None:
+        sharing.set_sharing(config, enabled=enabled, organization_id=g.project.organization_id)
+    if rotate:
+        sharing.rotate_token(config)
+    get_session().commit()
+    return jsonify(SharingRead.of(config).model_dump(mode="json"))
+
+
+@bp.get(BASE + "<int:insight_id>/sharing/")
+@api_scope("insight")
+@doc(response_model=SharingRead, tag="insights")
+def get_sharing(project_id: int, insight_id: int) -> Response:
+    """The insight's public link settings (created disabled on first read)."""
+    return _sharing_json(insight_id)
+
+
+@bp.patch(BASE + "<int:insight_id>/sharing/")
+@api_scope("insight")
+@doc(request_model=SharingUpdate, response_model=SharingRead, tag="insights")
+def update_sharing(project_id: int, insight_id: int) -> Response:
+    """Turn the public link on (needs dashboard_sharing) or off."""
+    return _sharing_json(insight_id, enabled=parse(SharingUpdate).enabled)
+
+
+@bp.post(BASE + "<int:insight_id>/sharing/refresh/")
+@api_scope("insight")
+@doc(response_model=SharingRead, tag="insights")
+def rotate_sharing(project_id: int, insight_id: int) -> Response:
+    """Replace the access token: the previous link stops working."""
+    return _sharing_json(insight_id, rotate=True)

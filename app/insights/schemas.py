@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from app.insights.models import Insight
+from app.insights.models import Insight, SharingConfiguration
 
 
 class InsightCreate(BaseModel):
@@ -76,3 +76,48 @@ def _result_fields(response: dict[str, Any] | None) -> dict[str, Any]:
         "cache_target_age": response.get("cache_target_age"),
         "query_status": response.get("query_status"),
     }
+
+
+class SharingRead(BaseModel):
+    created_at: datetime
+    enabled: bool
+    access_token: str
+
+    @classmethod
+    def of(cls, config: SharingConfiguration) -> SharingRead:
+        return cls(
+            created_at=config.created_at, enabled=config.enabled, access_token=config.access_token
+        )
+
+
+class SharingUpdate(BaseModel):
+    enabled: bool
+
+
+class SharedInsightRead(BaseModel):
+    """What a public link shows: the insight and its result, nothing else of the project."""
+
+    short_id: str
+    name: str
+    description: str
+    query: dict[str, Any]
+    result: Any = None
+    last_refresh: str | None = None
+    is_cached: bool = False
+    next_allowed_client_refresh: str | None = None
+    cache_target_age: str | None = None
+    query_status: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, insight: Insight, response: dict[str, Any] | None) -> SharedInsightRead:
+        return cls(
+            short_id=insight.short_id,
+            name=insight.name,
+            description=insight.description,
+            query=insight.query,
+            **_result_fields(response),
+        )
+
+
+class SharedRead(BaseModel):
+    insight: SharedInsightRead

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import text
 
 from app.db import get_session
-from app.query import persons
+from app.query import actions, persons
 from app.query.base import QueryContext, QueryError
 from app.query.properties import Sources, compile_filters
 from app.query.sql import Params, dialect_name, execute, utc_param
@@ -78,12 +78,13 @@ class Scan:
         self.where.append(f"e.timestamp <= {self.bind(utc_param(utc_to, dialect))}")
 
     def event_is(self, node: dict[str, Any]) -> str:
-        """Event name + the node's own property filters (an event of None = any event)."""
-        if node.get("kind") == "ActionsNode":
-            raise QueryError("action steps are not supported yet; use events")
+        """Event name or action + the node's own property filters (an event of None = any event)."""
         parts = []
-        name = node.get("event", node.get("id"))
-        if name is not None:
+        if actions.is_action(node):
+            parts.append(
+                actions.action_condition(self.ctx.project_id, node.get("id"), self.params, self.src)
+            )
+        elif (name := node.get("event", node.get("id"))) is not None:
             parts.append(f"e.event = {self.bind(str(name))}")
         own = self.filters(node.get("properties"))
         if own not in ("TRUE", "1=1"):

@@ -19,6 +19,7 @@ from typing import Any
 from flask import current_app
 
 from app.db import utcnow
+from app.query import actions
 from app.query.base import QueryContext, QueryError
 from app.query.dates import resolve
 from app.redis_client import get_redis
@@ -53,6 +54,9 @@ def cache_key(query: dict[str, Any], ctx: QueryContext) -> str:
         "person_mode": PERSON_MODE,
         "version": CACHE_VERSION,
     }
+    used = actions.fingerprint(query, ctx.project_id)
+    if used:  # only queries with actions carry this, so other keys are unchanged
+        payload["actions"] = used
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return "cache_" + hashlib.md5(blob.encode(), usedforsecurity=False).hexdigest()
 

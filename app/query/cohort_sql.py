@@ -3,33 +3,19 @@
 Supported leaves of the `filters.properties` AND/OR tree:
 - person property filters (every operator of app.query.properties);
 - other cohorts (`{"type": "cohort", "key": "id", "value": id}`), read at their current version;
-- behavioural filters `performed_event` and `performed_event_multiple` (with
-  `operator`/`operator_value`), within `time_value` + `time_interval` (hour, day, week,
-  month, year) or `explicit_datetime` (`-30d` or an ISO date), with optional `event_filters`.
-Any leaf can carry `negation: true`. Other behavioural kinds are rejected with a clear error.
+- behavioural filters of every PostHog kind, on events or actions (app.query.cohort_behaviour).
+Any leaf can carry `negation: true`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
-
 from app.query.base import QueryError
-from app.query.dates import parse_relative
-from app.query.properties import Sources, compile_filters, compile_property, is_group
-from app.query.sql import Params, dialect_name, execute, utc_param
-
-BEHAVIOURS = ("performed_event", "performed_event_multiple")
-COUNT_OPERATORS = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "exact": "=", "eq": "="}
-UNITS = {
-    "hour": timedelta(hours=1),
-    "day": timedelta(days=1),
-    "week": timedelta(weeks=1),
-    "month": relativedelta(months=1),
-    "year": relativedelta(years=1),
-}
+from app.query.cohort_behaviour import behaviour
+from app.query.properties import Sources, compile_property, is_group
+from app.query.sql import Params, dialect_name, execute
 
 
 def member_person_ids(project_id: int, filters: dict[str, Any], now: datetime) -> list[int]:
@@ -42,6 +28,11 @@ def member_person_ids(project_id: int, filters: dict[str, Any], now: datetime) -
         params,
     )
     return [int(row[0]) for row in rows]
+
+
+def check_definition(project_id: int, filters: dict[str, Any], now: datetime) -> None:
+    """Compile a definition without running it: a QueryError names what is wrong."""
+    _node(tree_of(filters), Params(dialect_name(), project_id=project_id), now)
 
 
 def tree_of(filters: dict[str, Any]) -> dict[str, Any]:
@@ -79,50 +70,5 @@ def _leaf(node: dict[str, Any], params: Params, now: datetime) -> str:
     if kind in ("person", "cohort", "precalculated-cohort"):
         return compile_property(node, params, src)
     if kind == "behavioral":
-        return _behaviour(node, params, now)
+        return behaviour(node, params, now)
     raise QueryError(f"cohort filters of type {kind!r} are not supported")
-
-
-def _behaviour(node: dict[str, Any], params: Params, now: datetime) -> str:
-    value = node.get("value")
-    if value not in BEHAVIOURS:
-        raise QueryError(f"behavioural cohort filter {value!r} is not supported yet")
-    if node.get("event_type", "events") != "events":
-        raise QueryError("behavioural cohort filters on actions are not supported yet")
-    since = utc_param(_since(node, now), params.dialect)
-    src = Sources(event_props="e.properties")
-    extra = compile_filters(node.get("event_filters"), params, src)
-    events = (
-        "FROM events e JOIN person_distinct_ids pdi ON pdi.project_id = e.project_id "
-        "AND pdi.distinct_id = e.distinct_id "
-        f"WHERE e.project_id = :project_id AND pdi.person_id = p.id "
-        f"AND e.event = {params.bind(str(node.get('key')))} "
-        f"AND e.timestamp >= {params.bind(since)} AND {extra}"
-    )
-    if value == "performed_event":
-        return f"EXISTS (SELECT 1 {events})"
-    op = COUNT_OPERATORS.get(node.get("operator") or "gte")
-    if op is None:
-        raise QueryError("performed_event_multiple needs operator gte, gt, lte, lt or exact")
-    count = int(node.get("operator_value") or 1)
-    return f"((SELECT count(*) {events}) {op} {params.bind(count)})"
-
-
-def _since(node: dict[str, Any], now: datetime) -> datetime:
-    explicit = node.get("explicit_datetime")
-    if explicit:
-        delta = parse_relative(str(explicit))
-        if delta is not None:
-            moved: datetime = now - delta
-            return moved
-        try:
-            moment = datetime.fromisoformat(str(explicit).replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise QueryError(f"invalid explicit_datetime {explicit!r}") from exc
-        return moment if moment.tzinfo else moment.replace(tzinfo=now.tzinfo)
-    unit = UNITS.get(node.get("time_interval") or "day")
-    if unit is None:
-        raise QueryError("time_interval must be hour, day, week, month or year")
-    amount = int(node.get("time_value") or 30)
-    since: datetime = now - unit * amount
-    return since

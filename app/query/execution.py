@@ -43,6 +43,16 @@ def normalise_mode(refresh: Any, default: str) -> str:
     return mode
 
 
+def shared_mode(refresh: Any) -> str:
+    """The mode for a shared (public) insight (spec 3.1): it may not force work, so
+    force_cache → lazy_async, true/force_blocking → blocking, async stays async, and
+    everything else (absent and false included) → lazy_async."""
+    mode = normalise_mode(refresh, "force_cache")
+    if mode == "force_blocking":
+        return "blocking"
+    return "async" if mode == "async" else "lazy_async"
+
+
 @dataclass
 class Outcome:
     status: int  # 200 or 202

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.query import dates
+from app.query.actions import series_identity
 from app.query.funnel_breakdown import OTHER, Breakdown
 from app.query.funnel_steps import ActorResult, FunnelEvent, Settings, actor_results
 
@@ -89,12 +90,12 @@ def _step_identity(node: dict[str, Any], i: int, cfg: Settings) -> dict[str, Any
     if cfg.order == "unordered":
         name = f"Completed {i + 1} step{'s' if i else ''}"
         return {"action_id": None, "name": name, "custom_name": None, "type": "events"}
-    event = node.get("event")
+    ident, kind, name = series_identity(node)
     return {
-        "action_id": event,
-        "name": node.get("name") or event or "All events",
+        "action_id": ident,
+        "name": name or "All events",
         "custom_name": node.get("custom_name"),
-        "type": "events",
+        "type": kind,
     }
 
 

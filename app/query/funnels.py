@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.query import dates
+from app.query import actions, dates, persons
 from app.query.actor_scan import Scan, epoch
 from app.query.base import QueryContext, QueryError
 from app.query.funnel_breakdown import Breakdown
 from app.query.funnel_output import step_results, time_to_convert, trends_results
 from app.query.funnel_scan import actor_events
 from app.query.funnel_steps import FunnelEvent, Settings, actor_results
+from app.query.properties import Sources
 
 WINDOW_UNITS = {
     "second": 1,
@@ -29,7 +30,7 @@ WINDOW_UNITS = {
 
 def run_funnels(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
     """FunnelsQuery → PostHog's FunnelsQueryResponse."""
-    series = query.get("series") or []
+    series = actions.named(query.get("series") or [], ctx.project_id)
     if len(series) < 2:
         raise QueryError("a funnel needs at least two steps")
     ff = query.get("funnelsFilter") or {}
@@ -124,21 +125,24 @@ def _step_condition(scan: Scan, node: dict[str, Any], index: int) -> str:
     cond = scan.event_is(node)
     if node.get("math") not in ("first_time_for_user", "first_time_for_user_with_filters"):
         return cond
-    # The person's first-ever event of this kind, over all time and all their distinct ids;
-    # the step's own filters then apply to that event.
-    name = node.get("event")
-    if name is None:
+    # The person's first-ever event of this kind (event name or action), over all time and
+    # all their distinct ids; the step's own filters then apply to that event.
+    src = Sources()
+    if actions.is_action(node):
+        kind = actions.action_condition(scan.ctx.project_id, node.get("id"), scan.params, src)
+    elif node.get("event") is not None:
+        kind = f"e.event = {scan.bind(str(node['event']))}"
+    else:
         raise QueryError("first_time_for_user needs an event")
-    return f"({cond} AND e.timestamp = {_first_time_lookup(scan, str(name), index)})"
+    return f"({cond} AND e.timestamp = {_first_time_lookup(scan, kind, src, index)})"
 
 
-def _first_time_lookup(scan: Scan, name: str, index: int) -> str:
+def _first_time_lookup(scan: Scan, kind: str, src: Sources, index: int) -> str:
     cte = f"first_{index}"
     actor = scan.actor()
     scan.ctes.append(
         f"{cte} AS (SELECT {actor} AS actor, min(e.timestamp) AS first_ts FROM events e "
-        f"LEFT JOIN person_distinct_ids pdi ON pdi.project_id = e.project_id "
-        f"AND pdi.distinct_id = e.distinct_id WHERE e.project_id = :project_id "
-        f"AND e.event = {scan.bind(name)} GROUP BY 1)"
+        f"{persons.joins_for(src.needs, actor=True)} WHERE e.project_id = :project_id "
+        f"AND {kind} GROUP BY 1)"
     )
     return f"(SELECT f.first_ts FROM {cte} f WHERE f.actor = {scan.actor()})"

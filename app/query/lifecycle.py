@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.query import dates
+from app.query import actions, dates
 from app.query.actor_scan import Scan, no_jit
 from app.query.base import QueryContext, QueryError
 from app.query.sql import execute, utc_param
@@ -21,7 +21,7 @@ STATUSES = ("new", "returning", "resurrecting", "dormant")
 
 def run_lifecycle(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
     """LifecycleQuery → four series in PostHog's order."""
-    series = query.get("series") or []
+    series = actions.named(query.get("series") or [], ctx.project_id)
     if len(series) != 1:
         raise QueryError("lifecycle needs exactly one series")
     dr = dates.resolve(query.get("dateRange"), query.get("interval") or "day", ctx)
@@ -110,13 +110,13 @@ def _series(
     dr: dates.DateRange,
 ) -> dict[str, Any]:
     data = [float(counts.get(b, 0)) for b in buckets]
-    event = node.get("event")
-    name = node.get("custom_name") or node.get("name") or event or "All events"
+    ident, kind, own_name = actions.series_identity(node)
+    name = node.get("custom_name") or own_name or "All events"
     return {
         "action": {
-            "id": event,
-            "name": node.get("name") or event,
-            "type": "events",
+            "id": ident,
+            "name": own_name,
+            "type": kind,
             "order": 0,
             "math": "total",
         },

@@ -4,6 +4,8 @@ occurrences, in the project's time zone and week start.
 Rows are the `totalIntervals` intervals starting at date_from; the end of the range is the
 start of the interval after the one holding date_to. Every row has `totalIntervals` values
 (the newer full-matrix shape); cells past the end of the range are 0.
+`timeWindowMode: "24_hour_windows"` counts intervals from each actor's first start event
+instead (app.query.retention_rolling).
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.query import dates
+from app.query import dates, retention_rolling
 from app.query.base import QueryContext, QueryError
 from app.query.retention_breakdown import RetentionBreakdown
 from app.query.retention_sql import PerInterval, Window
 
 PERIODS = {"Hour": "hour", "Day": "day", "Week": "week", "Month": "month"}
 DEFAULT_ENTITY = {"id": "$pageview", "type": "events"}
+# Display options: PostHog's client computes the mean row from the cohort rows, so they are
+# validated here but do not change the response.
+MEAN_CALCULATIONS = (None, "simple", "weighted", "none")
 
 
 def run_retention(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
@@ -35,11 +40,18 @@ def run_retention(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
     bd = RetentionBreakdown.of(query, ctx.project_id)
     window = Window((starts[0], end), tz, interval, index)
     minimum = int(rf.get("minimumOccurrences") or 1)
-    per_interval = PerInterval(query, ctx, rf, window, first_time, bd)
-    if bd.kind == "cohort":  # membership is per actor: tally the actors in Python
+    if rf.get("meanRetentionCalculation") not in MEAN_CALCULATIONS:
+        raise QueryError("meanRetentionCalculation must be simple, weighted or none")
+    if retention_rolling.check_mode(rf):
+        matrices = retention_rolling.matrices(
+            query, ctx, rf, window, first_time, bd, total, minimum
+        )
+    elif bd.kind == "cohort":  # membership is per actor: tally the actors in Python
+        per_interval = PerInterval(query, ctx, rf, window, first_time, bd)
         cohorts, returns = per_interval.actors(minimum)
         matrices = _matrices(cohorts, returns, total, rf)
     else:
+        per_interval = PerInterval(query, ctx, rf, window, first_time, bd)
         matrices = per_interval.matrices(minimum, total, bool(rf.get("cumulative")))
     if bd.active:
         matrices.pop(None, None)

@@ -15,7 +15,7 @@ from typing import Any
 
 from app.query import dates
 from app.query.actor_scan import Scan, no_jit
-from app.query.base import QueryContext, QueryError
+from app.query.base import QueryContext
 from app.query.retention_breakdown import RetentionBreakdown
 from app.query.sql import execute, utc_param
 
@@ -33,9 +33,8 @@ class Window:
 
 def _entity(node: dict[str, Any] | None) -> dict[str, Any]:
     node = dict(node or DEFAULT_ENTITY)
-    if node.get("type") == "actions":
-        raise QueryError("action entities are not supported yet; use events")
-    node.setdefault("event", node.get("id"))
+    if node.get("type") != "actions":
+        node.setdefault("event", node.get("id"))
     return node
 
 

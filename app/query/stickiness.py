@@ -10,7 +10,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from app.query import dates
+from app.query import actions, dates
 from app.query.actor_scan import Scan, no_jit
 from app.query.base import QueryContext, QueryError
 from app.query.sql import execute
@@ -37,7 +37,7 @@ def run_stickiness(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
     results = []
     for label, period in periods:
         slots = {b: i for i, b in enumerate(period.buckets())}
-        for order, node in enumerate(query.get("series") or []):
+        for order, node in enumerate(actions.named(query.get("series") or [], ctx.project_id)):
             per_actor = _intervals_per_actor(query, ctx, node, period, slots, every, active)
             result = _series(node, order, per_actor, total, dr.interval, cumulative)
             if len(periods) > 1:
@@ -110,13 +110,14 @@ def _series(
     else:
         data = [histogram.get(k, 0) for k in range(1, total + 1)]
     suffix = " or more" if cumulative else ""
-    name = node.get("custom_name") or node.get("name") or node.get("event") or "All events"
+    ident, kind, own_name = actions.series_identity(node)
+    name = node.get("custom_name") or own_name or "All events"
     return {
         "action": {
-            "id": node.get("event"),
-            "type": "events",
+            "id": ident,
+            "type": kind,
             "order": order,
-            "name": node.get("name") or node.get("event"),
+            "name": own_name,
             "custom_name": node.get("custom_name"),
             "math": node.get("math"),
         },

@@ -2,8 +2,8 @@
 
 Per series, the SQL in trends_sql returns values per (bucket, breakdown key); this module
 ranks breakdown values (Other/null), applies cumulative/smoothing/formulas and shapes the
-response like PostHog's TrendsQuery results. Actions are not in Burrow's data model yet,
-so ActionsNode series are rejected with a 400.
+response like PostHog's TrendsQuery results. ActionsNode series match any step of the
+project's action (app.query.actions).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from app.query import actions
 from app.query.base import QueryContext, QueryError
 from app.query.breakdown import Breakdown, Key, fold, parse_breakdown, value_expr
 from app.query.dates import DateRange, format_day, format_label, parse_relative, resolve, step
@@ -83,7 +84,7 @@ def _options(query: dict[str, Any]) -> Options:
 
 def run_trends(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
     """Run a TrendsQuery; returns {results, hasMore, resolved_date_range, timezone}."""
-    series = query.get("series") or []
+    series = actions.named(query.get("series") or [], ctx.project_id)
     if not series:
         raise QueryError("TrendsQuery needs at least one series")
     opts = _options(query)
@@ -170,11 +171,11 @@ def test_account_filters(project_id: int) -> list[Any]:
 
 
 def _plan(series: dict[str, Any], base: list[Any], query: dict[str, Any]) -> SeriesPlan:
-    if series.get("kind") == "ActionsNode":
-        raise QueryError("actions are not supported yet: use an EventsNode series")
     props = series.get("properties") or []
+    action = actions.is_action(series)
     return SeriesPlan(
-        event=series.get("event"),
+        event=None if action else series.get("event"),
+        action_id=series.get("id") if action else None,
         math=series.get("math") or "total",
         math_property=series.get("math_property"),
         math_property_type=series.get("math_property_type") or "event_properties",
@@ -291,12 +292,12 @@ def apply_display(data: list[Any], opts: Options) -> dict[str, Any]:
 
 
 def action_of(series: dict[str, Any], index: int, days: list[str]) -> dict[str, Any]:
-    event = series.get("event")
+    ident, kind, name = actions.series_identity(series)
     return {
-        "id": event,
-        "type": "events",
+        "id": ident,
+        "type": kind,
         "order": index,
-        "name": event if event is not None else "All events",
+        "name": name if name is not None else "All events",
         "custom_name": series.get("custom_name"),
         "math": series.get("math") or "total",
         "math_property": series.get("math_property"),

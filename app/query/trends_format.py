@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.query import formula
+from app.query.actions import is_action
 from app.query.base import QueryError
 from app.query.breakdown import Breakdown, Key
 
@@ -51,7 +52,7 @@ def series_label(
     series: dict[str, Any], key: Key, n_series: int, breakdown: Breakdown | None
 ) -> str:
     """custom_name/event name; the breakdown value; or "<name> - <value>" for several series."""
-    event = series.get("event")
+    event = series.get("name") if is_action(series) else series.get("event")
     name = series.get("custom_name") or (event if event is not None else "All events")
     if breakdown is None:
         return str(name)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.query import hogql, sessions
+from app.query.actions import action_condition
 from app.query.base import QueryContext, QueryError
 from app.query.dates import DateRange, to_utc
 from app.query.persons import actor_expr, group_actor_expr, joins_for
@@ -36,6 +37,7 @@ class SeriesPlan:
     math_group_type_index: int | None
     filters: list[Any]
     aggregation_group_type_index: int | None = None
+    action_id: int | None = None  # an ActionsNode series: match the action's steps
     breakdown_props: list[dict[str, Any]] = field(default_factory=list)
     extra_where: list[str] = field(default_factory=list)
     math_hogql: str | None = None
@@ -76,6 +78,8 @@ class SeriesQuery:
         ]
         if self.plan.event is not None:
             parts.append(f"e.event = {p.bind(self.plan.event)}")
+        if self.plan.action_id is not None:
+            parts.append(action_condition(self.ctx.project_id, self.plan.action_id, p, self.src))
         if self.plan.math == "unique_group":
             parts.append(f"e.group{int(self.plan.math_group_type_index or 0)} <> ''")
         if with_filters:
