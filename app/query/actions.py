@@ -202,7 +202,8 @@ def _parse_selector(selector: str) -> list[tuple[str, list[str]]]:
             if current is not None:
                 parts.append(current)
                 current = None
-            combinator = ">" if m.group(1) else (combinator if current is None else " ")
+            if m.group(1):  # whitespace alone keeps the descendant default
+                combinator = ">"
             continue
         if current is None:
             current, combinator = (combinator, []), " "
