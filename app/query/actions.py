@@ -135,7 +135,7 @@ def _step(step: dict[str, Any], params: Params, src: Sources) -> str:
     if step["event"]:
         parts.append(f"e.event = {params.bind(step['event'])}")
     if step["event"] == AUTOCAPTURE:
-        parts.extend(_element_parts(step, params))
+        parts.extend(element_parts(step, params))
     if step["url"]:
         parts.append(_url(step["url"], step["url_matching"], params, src))
     if step["properties"]:
@@ -154,19 +154,24 @@ def _url(url: str, mode: str, params: Params, src: Sources) -> str:
     return f"COALESCE(instr({expr}, {params.bind(url)}) > 0, FALSE)"
 
 
-def _element_parts(step: dict[str, Any], params: Params) -> list[str]:
+def element_parts(step: dict[str, Any], params: Params) -> list[str]:
     parts = []
     if step["selector"]:
         parts.append(params.regex(CHAIN, selector_regex(step["selector"])))
     if step["tag_name"] is not None:
-        parts.append(params.regex(CHAIN, rf"(^|;){re.escape(step['tag_name'])}(\.|$|;|:)"))
+        parts.append(params.regex(CHAIN, tag_regex(step["tag_name"])))
     for attr in ("text", "href"):
         if step[attr] is not None:
-            parts.append(_chain_attr(attr, step[attr], step[f"{attr}_matching"], params))
+            parts.append(chain_attr(attr, step[attr], step[f"{attr}_matching"], params))
     return parts
 
 
-def _chain_attr(attr: str, value: str, mode: str, params: Params) -> str:
+def tag_regex(tag: str) -> str:
+    """Some element of the chain has this tag name."""
+    return rf"(^|;){re.escape(tag)}(\.|$|;|:)"
+
+
+def chain_attr(attr: str, value: str, mode: str, params: Params) -> str:
     if mode == "regex":
         if not params.pg:
             raise QueryError(f"regex {attr} matching needs Postgres")

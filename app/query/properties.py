@@ -78,6 +78,10 @@ def compile_property(prop: dict[str, Any], params: Params, src: Sources) -> str:
         from app.query import hogql  # hogql builds on Sources from this module
 
         return hogql.compile_filter(prop.get("key"), params, src)
+    if ptype == "element":
+        from app.query.elements import compile_element  # actions build on this module
+
+        return compile_element(prop, params)
     key = prop.get("key")
     if not isinstance(key, str) or not key:
         raise QueryError("property filter needs a key")

@@ -269,3 +269,54 @@ def test_actors_of_an_action_series_and_funnel_step(data: Data) -> None:
     query["source"] = {"kind": "FunnelsActorsQuery", "source": funnel, "funnelStep": 2}
     res = data.run(run_actors, query)
     assert [row[0]["distinct_ids"] for row in res["results"]] == [["u2"]]
+
+
+ELEMENT_FILTERS: list[tuple[str, str, Any, int]] = [
+    ("text", "exact", "Buy now", 1),
+    ("text", "exact", ["Buy now", "Pricing"], 3),
+    ("text", "icontains", "buy", 2),
+    ("text", "not_icontains", "buy", 2),  # Pricing + the pageview with no autocapture text
+    ("text", "regex", "^Buy (now|later)$", 2),
+    ("text", "is_not", "Pricing", 2),
+    ("href", "exact", "/pricing", 2),  # the autocapture and the pageview carrying that chain
+    ("selector", "exact", "form#cart button.primary", 1),
+    ("selector", "is_not", ".btn", 2),
+    ("tag_name", "exact", "a", 2),
+    ("tag_name", "exact", ["button", "a"], 4),
+]
+
+
+@pytest.mark.parametrize(("key", "operator", "value", "expected"), ELEMENT_FILTERS)
+def test_element_property_filters(
+    data: Data, key: str, operator: str, value: Any, expected: int
+) -> None:
+    data.person("u1")
+    data.event("u1", "$autocapture", "2020-01-02 10:00", {}, elements_chain=CHAIN_BUY_NOW)
+    data.event("u1", "$autocapture", "2020-01-02 11:00", {}, elements_chain=CHAIN_PRICING)
+    data.event("u1", "$autocapture", "2020-01-02 12:00", {}, elements_chain=CHAIN_BUY_LATER)
+    data.event("u1", "$pageview", "2020-01-02 13:00", {}, elements_chain=CHAIN_PRICING)
+    query = {
+        "kind": "TrendsQuery",
+        "series": [{"kind": "EventsNode", "event": None}],
+        "properties": [{"type": "element", "key": key, "operator": operator, "value": value}],
+        "dateRange": RANGE,
+        "trendsFilter": {"display": "BoldNumber"},
+    }
+    res = data.run(run_trends, query)["results"]
+    assert res[0]["aggregated_value"] == expected
+
+
+@pytest.mark.parametrize(
+    "prop",
+    [
+        {"type": "element", "key": "id", "value": "x"},
+        {"type": "element", "key": "selector", "operator": "icontains", "value": "a"},
+        {"type": "element", "key": "text", "operator": "gt", "value": "a"},
+        {"type": "element", "key": "text", "value": ""},
+        {"type": "element", "key": "selector", "value": "a ~ b"},
+    ],
+)
+def test_bad_element_filters_are_query_errors(data: Data, prop: dict[str, Any]) -> None:
+    query = {"kind": "TrendsQuery", "series": [{"event": None}], "properties": [prop]}
+    with pytest.raises(QueryError):
+        data.run(run_trends, {**query, "dateRange": RANGE})
