@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -18,6 +18,8 @@ from app.tenancy import ProjectOwned
 
 # SQLite only auto-increments INTEGER PRIMARY KEY, hence the variant on the BigInteger ids.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+ZERO_UUID = "00000000-0000-0000-0000-000000000000"
+ZERO_UUID_HEX = ZERO_UUID.replace("-", "")  # how SQLite stores it
 
 
 class Event(ProjectOwned, Base):
@@ -30,13 +32,22 @@ class Event(ProjectOwned, Base):
         # Events arrive in time order, so on Postgres a BRIN index serves wide time-range
         # scans from a few pages; SQLite (embedded) ignores `postgresql_using`: a plain index.
         Index("ix_events_timestamp_brin", "timestamp", postgresql_using="brin"),
+        # Events stored without a person (or with the zero uuid): usually none, so insight
+        # queries can cheaply check whether they need the distinct-id mapping at all.
+        Index(
+            "ix_events_personless",
+            "project_id",
+            "timestamp",
+            postgresql_where=text(f"person_id IS NULL OR person_id = '{ZERO_UUID}'"),
+            sqlite_where=text(f"person_id IS NULL OR person_id = '{ZERO_UUID_HEX}'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     uuid: Mapped[UUID]
     event: Mapped[str] = mapped_column(String(400))
     distinct_id: Mapped[str] = mapped_column(String(200))
-    person_id: Mapped[UUID | None]  # person at ingestion time; queries resolve via distinct ids
+    person_id: Mapped[UUID | None]  # person at ingestion time (+ person_overrides for merges)
     timestamp: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
