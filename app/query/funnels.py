@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.query import dates
+from app.query import dates, persons
 from app.query.actor_scan import Scan, epoch
 from app.query.base import QueryContext, QueryError
 from app.query.funnel_breakdown import Breakdown
@@ -137,8 +137,8 @@ def _first_time_lookup(scan: Scan, name: str, index: int) -> str:
     actor = scan.actor()
     scan.ctes.append(
         f"{cte} AS (SELECT {actor} AS actor, min(e.timestamp) AS first_ts FROM events e "
-        f"LEFT JOIN person_distinct_ids pdi ON pdi.project_id = e.project_id "
-        f"AND pdi.distinct_id = e.distinct_id WHERE e.project_id = :project_id "
+        f"{persons.joins_for(set(), actor=True, params=scan.params)} "
+        f"WHERE e.project_id = :project_id "
         f"AND e.event = {scan.bind(name)} GROUP BY 1)"
     )
     return f"(SELECT f.first_ts FROM {cte} f WHERE f.actor = {scan.actor()})"

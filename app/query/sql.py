@@ -31,6 +31,8 @@ class Params:
         self.dialect = dialect
         self.values: dict[str, Any] = dict(initial)
         self._n = 0
+        # Whether actors need the distinct-id mapping (app.query.persons); probed once.
+        self.personless: bool | None = None
 
     def bind(self, value: Any) -> str:
         self._n += 1

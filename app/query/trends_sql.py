@@ -134,7 +134,7 @@ class SeriesQuery:
         return list(execute(sql, self.params))
 
     def joins(self) -> str:
-        return joins_for(self.src.needs, actor="pdi" in self.src.needs)
+        return joins_for(self.src.needs, actor="pdi" in self.src.needs, params=self.params)
 
     def _simple(self, bd: list[str], total: bool) -> dict[Any, Any]:
         agg = self.aggregate()
