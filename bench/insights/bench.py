@@ -52,21 +52,42 @@ def _weights() -> tuple[list[str], list[int]]:
 
 
 def load(url: str, project_id: int, n_events: int, n_persons: int, days: int) -> None:
-    """Persons, distinct ids and events via COPY (deterministic seed)."""
+    """Persons, distinct ids, overrides and events via COPY (deterministic seed).
+
+    Shaped like ingestion leaves it: every event stores the person its distinct id had when
+    it was ingested. 30 % of persons started anonymous (distinct id `a<i>`, their own
+    person) and identified as `p<i>` at a random moment, 5 % of them from two devices
+    (`a<i>` and `b<i>`): events before that moment carry the anonymous person's uuid, the
+    anonymous persons are gone, their distinct ids map to the identified person and
+    `person_overrides` points each anonymous uuid at it (what a merge writes).
+    """
     rng = random.Random(42)
-    person_rows, pdi_rows, uuids = io.StringIO(), io.StringIO(), []
+    person_rows, pdi_rows, override_rows = io.StringIO(), io.StringIO(), io.StringIO()
+    uuids: list[uuid.UUID] = []
+    # person index -> (merge moment as seconds into the range, [(distinct id, uuid)])
+    anon: dict[int, tuple[float, list[tuple[str, uuid.UUID]]]] = {}
+    span = days * 86400
+    pdi_id = 0
     for i in range(1, n_persons + 1):
         pu = uuid.UUID(int=rng.getrandbits(128))
         uuids.append(pu)
         props = json.dumps({"plan": rng.choice(["free", "pro", "team"]), "email": f"u{i}@x.com"})
         created = (START - timedelta(days=rng.randint(0, 60))).isoformat()
-        person_rows.write(f"{i}\t{pu}\t{props}\t{{}}\tf\t{created}\t0\t{project_id}\n")
-        pdi_rows.write(f"{i}\tp{i}\t{i}\t{pu}\t0\t{project_id}\n")
+        person_rows.write(f"{i}\t{pu}\t{props}\t{{}}\tt\t{created}\t1\t{project_id}\n")
+        pdi_id += 1
+        pdi_rows.write(f"{pdi_id}\tp{i}\t{i}\t{pu}\t0\t{project_id}\n")
+        if rng.random() < 0.3:
+            devices = ["a", "b"] if rng.random() < 0.05 / 0.3 else ["a"]
+            ids = [(f"{d}{i}", uuid.UUID(int=rng.getrandbits(128))) for d in devices]
+            anon[i - 1] = (rng.random() * span, ids)
+            for did, au in ids:
+                pdi_id += 1
+                pdi_rows.write(f"{pdi_id}\t{did}\t{i}\t{pu}\t1\t{project_id}\n")
+                override_rows.write(f"{au}\t{pu}\t{NOW.isoformat()}\t{project_id}\n")
     names, weights = _weights()
     # A skewed activity distribution: some persons are much more active than others.
     activity = [rng.paretovariate(1.2) for _ in range(n_persons)]
     chosen = rng.choices(range(n_persons), weights=activity, k=n_events)
-    span = days * 86400
     with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
         _copy(
             cur,
@@ -79,12 +100,18 @@ def load(url: str, project_id: int, n_events: int, n_persons: int, days: int) ->
             "person_distinct_ids (id, distinct_id, person_id, person_uuid, version, project_id)",
             pdi_rows.getvalue(),
         )
+        _copy(
+            cur,
+            "person_overrides (old_person_uuid, override_person_uuid, created_at, project_id)",
+            override_rows.getvalue(),
+        )
         for start in range(0, n_events, 200_000):
             buf = io.StringIO()
             for k in range(start, min(start + 200_000, n_events)):
                 p = chosen[k]
                 event = rng.choices(names, weights)[0]
-                ts = (START + timedelta(seconds=rng.random() * span)).isoformat()
+                offset = rng.random() * span
+                ts = (START + timedelta(seconds=offset)).isoformat()
                 props: dict[str, Any] = {
                     "$browser": rng.choice(BROWSERS),
                     "$current_url": "https://ex.com" + rng.choice(URLS),
@@ -92,8 +119,12 @@ def load(url: str, project_id: int, n_events: int, n_persons: int, days: int) ->
                 }
                 if event == "purchase":
                     props["price"] = round(rng.uniform(5, 500), 2)
+                did, pu = f"p{p + 1}", uuids[p]
+                if p in anon and offset < anon[p][0]:
+                    ids = anon[p][1]
+                    did, pu = ids[0] if len(ids) == 1 else rng.choice(ids)
                 buf.write(
-                    f"{uuid.UUID(int=rng.getrandbits(128))}\t{event}\tp{p + 1}\t{uuids[p]}\t"
+                    f"{uuid.UUID(int=rng.getrandbits(128))}\t{event}\t{did}\t{pu}\t"
                     f"{ts}\t{ts}\t{json.dumps(props)}\t\t\t\t\t\t\tfull\t{project_id}\n"
                 )
             _copy(
