@@ -26,7 +26,15 @@ class Event(ProjectOwned, Base):
     __tablename__ = "events"
     __table_args__ = (
         UniqueConstraint("project_id", "uuid", name="uq_events_project_uuid"),
-        Index("ix_events_project_event_ts", "project_id", "event", "timestamp"),
+        # person_id included: counting actors of an event (DAU, retention, stickiness...)
+        # reads only the index (Postgres index-only scan; SQLite ignores the INCLUDE).
+        Index(
+            "ix_events_project_event_ts_person",
+            "project_id",
+            "event",
+            "timestamp",
+            postgresql_include=["person_id"],
+        ),
         Index("ix_events_project_ts", "project_id", "timestamp"),
         Index("ix_events_project_distinct_ts", "project_id", "distinct_id", "timestamp"),
         # Events arrive in time order, so on Postgres a BRIN index serves wide time-range

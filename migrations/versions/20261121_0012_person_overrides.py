@@ -4,8 +4,10 @@ Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-21 17:45:00.000000
 
-Expand-only: a new table plus a backfill, and a partial index of events stored without a
-person (built concurrently). Queries resolve an event's actor as
+Expand-only: a new table plus a backfill; a partial index of events stored without a person;
+the (project, event, timestamp) index rebuilt with `INCLUDE (person_id)` for index-only
+scans (both built concurrently; the old index is dropped once the new one exists, and no
+code names it). Queries resolve an event's actor as
 `COALESCE(override, events.person_id)` instead of joining the distinct-id mapping, so the
 backfill records, for every stored `person_id` that no longer is a live person, the person
 its distinct ids map to now (see app/query/persons.py for the semantics).
@@ -89,6 +91,38 @@ def upgrade() -> None:
     )
     _backfill(table)
     _personless_index()
+    _event_index_with_person()
+
+
+def _event_index_with_person() -> None:
+    """(project, event, timestamp) INCLUDE (person_id) replaces the index without it."""
+    if op.get_bind().dialect.name != "postgresql":
+        op.create_index(
+            "ix_events_project_event_ts_person",
+            "events",
+            ["project_id", "event", "timestamp"],
+            unique=False,
+        )
+        op.drop_index("ix_events_project_event_ts", table_name="events")
+        return
+    with op.get_context().autocommit_block():
+        op.execute("SET statement_timeout = 0")
+        op.create_index(
+            "ix_events_project_event_ts_person",
+            "events",
+            ["project_id", "event", "timestamp"],
+            unique=False,
+            postgresql_include=["person_id"],
+            postgresql_concurrently=True,
+            if_not_exists=True,
+        )
+        op.drop_index(
+            "ix_events_project_event_ts",
+            table_name="events",
+            postgresql_concurrently=True,
+            if_exists=True,
+        )
+        op.execute("RESET statement_timeout")
 
 
 def _personless_index() -> None:
@@ -151,6 +185,10 @@ def _backfill(table: sa.Table) -> None:
 
 
 def downgrade() -> None:
+    op.create_index(
+        "ix_events_project_event_ts", "events", ["project_id", "event", "timestamp"], unique=False
+    )
+    op.drop_index("ix_events_project_event_ts_person", table_name="events")
     op.drop_index("ix_events_personless", table_name="events")
     op.drop_index(op.f("ix_person_overrides_project_id"), table_name="person_overrides")
     op.drop_index("ix_person_overrides_override", table_name="person_overrides")
