@@ -114,6 +114,7 @@ class PersonRow:
 PERSON = cast(Table, Person.__table__)
 PDI = cast(Table, PersonDistinctId.__table__)
 OVERRIDES = cast(Table, PersonOverride.__table__)
+OVERRIDE_LOCK = 0x706F  # advisory lock class for person_overrides writes ("po")
 PERSON_COLS = (Person.id, Person.uuid, Person.properties, Person.is_identified)
 PERSON_COLS_2 = (Person.created_at, Person.version)
 
@@ -332,12 +333,18 @@ def write_overrides(
 ) -> None:
     """Record merges `old → new` (new = the person the old one finally ended in).
 
-    Keeps the table flat: rows pointing at an `old` now point at its `new`; a person that
-    is a final target loses any row of its own (it is live); self-pointing rows go.
+    Keeps the table flat: rows pointing at an `old` now point at its `new`, a `new` that is
+    itself overridden (a concurrent merge got there first) is followed, and self-pointing
+    rows go. On Postgres, merges of one project are serialised by a transaction-scoped
+    advisory lock so two chunks cannot each miss the other's rows.
     """
     final = {old: new for old, new in pairs if old != new}
     if not final:
         return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(func.pg_advisory_xact_lock(OVERRIDE_LOCK, project_id))
+        )
     session.execute(
         update(OVERRIDES)
         .where(
@@ -364,11 +371,20 @@ def write_overrides(
         set_={"override_person_uuid": stmt.excluded.override_person_uuid},
     )
     session.execute(stmt, rows)
-    targets = set(final.values())
+    mine = OVERRIDES.c.project_id == project_id
     session.execute(
         delete(OVERRIDES).where(
-            OVERRIDES.c.project_id == project_id,
-            (OVERRIDES.c.old_person_uuid == OVERRIDES.c.override_person_uuid)
-            | OVERRIDES.c.old_person_uuid.in_(targets),
+            mine, OVERRIDES.c.old_person_uuid == OVERRIDES.c.override_person_uuid
         )
+    )
+    onward = OVERRIDES.alias("onward")
+    session.execute(
+        update(OVERRIDES)
+        .where(
+            mine,
+            OVERRIDES.c.override_person_uuid.in_(final.values()),
+            onward.c.project_id == project_id,
+            onward.c.old_person_uuid == OVERRIDES.c.override_person_uuid,
+        )
+        .values(override_person_uuid=onward.c.override_person_uuid)
     )

@@ -112,6 +112,12 @@ def test_flattening_never_leaves_a_self_pointing_or_live_person_row(app: Flask, 
         write_overrides(session, proj.project_id, [(b, a)])
         session.commit()
     assert overrides(app, proj) == {(b, a), (c, a)}
+    # A merge into a person that a concurrent merge already overrode follows it onward.
+    d = uuid.uuid4()
+    with app.app_context(), unscoped():
+        write_overrides(get_session(), proj.project_id, [(d, c)])
+        get_session().commit()
+    assert overrides(app, proj) == {(b, a), (c, a), (d, a)}
 
 
 def test_recreated_person_uuid_drops_its_override(app: Flask, proj: Proj) -> None:
