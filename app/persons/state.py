@@ -342,9 +342,7 @@ def write_overrides(
     if not final:
         return
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            select(func.pg_advisory_xact_lock(OVERRIDE_LOCK, project_id))
-        )
+        session.execute(select(func.pg_advisory_xact_lock(OVERRIDE_LOCK, project_id)))
     session.execute(
         update(OVERRIDES)
         .where(
