@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -18,25 +18,44 @@ from app.tenancy import ProjectOwned
 
 # SQLite only auto-increments INTEGER PRIMARY KEY, hence the variant on the BigInteger ids.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+ZERO_UUID = "00000000-0000-0000-0000-000000000000"
+ZERO_UUID_HEX = ZERO_UUID.replace("-", "")  # how SQLite stores it
 
 
 class Event(ProjectOwned, Base):
     __tablename__ = "events"
     __table_args__ = (
         UniqueConstraint("project_id", "uuid", name="uq_events_project_uuid"),
-        Index("ix_events_project_event_ts", "project_id", "event", "timestamp"),
+        # person_id included: counting actors of an event (DAU, retention, stickiness...)
+        # reads only the index (Postgres index-only scan; SQLite ignores the INCLUDE).
+        Index(
+            "ix_events_project_event_ts_person",
+            "project_id",
+            "event",
+            "timestamp",
+            postgresql_include=["person_id"],
+        ),
         Index("ix_events_project_ts", "project_id", "timestamp"),
         Index("ix_events_project_distinct_ts", "project_id", "distinct_id", "timestamp"),
         # Events arrive in time order, so on Postgres a BRIN index serves wide time-range
         # scans from a few pages; SQLite (embedded) ignores `postgresql_using`: a plain index.
         Index("ix_events_timestamp_brin", "timestamp", postgresql_using="brin"),
+        # Events stored without a person (or with the zero uuid): usually none, so insight
+        # queries can cheaply check whether they need the distinct-id mapping at all.
+        Index(
+            "ix_events_personless",
+            "project_id",
+            "timestamp",
+            postgresql_where=text(f"person_id IS NULL OR person_id = '{ZERO_UUID}'"),
+            sqlite_where=text(f"person_id IS NULL OR person_id = '{ZERO_UUID_HEX}'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     uuid: Mapped[UUID]
     event: Mapped[str] = mapped_column(String(400))
     distinct_id: Mapped[str] = mapped_column(String(200))
-    person_id: Mapped[UUID | None]  # person at ingestion time; queries resolve via distinct ids
+    person_id: Mapped[UUID | None]  # person at ingestion time (+ person_overrides for merges)
     timestamp: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     properties: Mapped[dict[str, Any]] = mapped_column(default=dict)

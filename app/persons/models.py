@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Index, PrimaryKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -41,6 +41,24 @@ class PersonDistinctId(ProjectOwned, Base):
     person_id: Mapped[int] = mapped_column(BigInteger)
     person_uuid: Mapped[uuid.UUID]
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PersonOverride(ProjectOwned, Base):
+    """Events stored with `old_person_uuid` count for `override_person_uuid` (a merge target).
+
+    Written in the same transaction as the merge; kept flat (the override is always a person
+    that is not itself overridden) so a query needs one join against this small table.
+    """
+
+    __tablename__ = "person_overrides"
+    __table_args__ = (
+        PrimaryKeyConstraint("project_id", "old_person_uuid"),
+        Index("ix_person_overrides_override", "project_id", "override_person_uuid"),
+    )
+
+    old_person_uuid: Mapped[uuid.UUID]
+    override_person_uuid: Mapped[uuid.UUID]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class GroupTypeMapping(ProjectOwned, Base):

@@ -3,6 +3,13 @@
 One PersonState handles a chunk of events for one project: it preloads every person the
 chunk mentions (plain rows, no ORM objects), applies the events in order in memory, then
 writes the changes in bulk (multi-row inserts, executemany updates).
+
+Events store the uuid of their person at ingestion (`events.person_id`). A merge writes
+`person_overrides` rows in the same transaction: the merged-away person's uuid → the person
+it ended in. The table is kept flat: an override never points at a person that is itself
+overridden (A→B then B→C leaves A→C and B→C), never at itself, and a live person never has
+one (creating a person whose deterministic uuid was overridden before drops that row).
+Queries then resolve an event's actor with one join (app/query/persons.py).
 """
 
 from __future__ import annotations
@@ -26,9 +33,11 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.persons.models import Person, PersonDistinctId
+from app.db import utcnow
+from app.persons.models import Person, PersonDistinctId, PersonOverride
 
 log = logging.getLogger(__name__)
 ILLEGAL_ANY_CASE = frozenset(
@@ -104,6 +113,8 @@ class PersonRow:
 
 PERSON = cast(Table, Person.__table__)
 PDI = cast(Table, PersonDistinctId.__table__)
+OVERRIDES = cast(Table, PersonOverride.__table__)
+OVERRIDE_LOCK = 0x706F  # advisory lock class for person_overrides writes ("po")
 PERSON_COLS = (Person.id, Person.uuid, Person.properties, Person.is_identified)
 PERSON_COLS_2 = (Person.created_at, Person.version)
 
@@ -232,6 +243,9 @@ class PersonState:
                 ],
             )
         self._apply_merges()
+        write_overrides(
+            self.session, self.project_id, [(src.uuid, src.live().uuid) for src, _ in self.merges]
+        )
         self._update_persons()
         for warning in self.warnings:
             log.info("ingestion warning (project %s): %s", self.project_id, warning)
@@ -258,6 +272,14 @@ class PersonState:
         ids = self.session.execute(stmt, rows).scalars().all()
         for person, pid in zip(new, ids, strict=True):
             person.id = pid
+        # A deterministic uuid can come back (its distinct id was freed by a GDPR delete):
+        # the new person is live, so earlier overrides of that uuid no longer apply.
+        self.session.execute(
+            delete(OVERRIDES).where(
+                OVERRIDES.c.project_id == self.project_id,
+                OVERRIDES.c.old_person_uuid.in_([p.uuid for p in new]),
+            )
+        )
 
     def _apply_merges(self) -> None:
         gone = []
@@ -304,3 +326,63 @@ class PersonState:
                 )
             )
             self.session.execute(stmt, rows)
+
+
+def write_overrides(
+    session: Session, project_id: int, pairs: list[tuple[uuid.UUID, uuid.UUID]]
+) -> None:
+    """Record merges `old → new` (new = the person the old one finally ended in).
+
+    Keeps the table flat: rows pointing at an `old` now point at its `new`, a `new` that is
+    itself overridden (a concurrent merge got there first) is followed, and self-pointing
+    rows go. On Postgres, merges of one project are serialised by a transaction-scoped
+    advisory lock so two chunks cannot each miss the other's rows.
+    """
+    final = {old: new for old, new in pairs if old != new}
+    if not final:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(OVERRIDE_LOCK, project_id)))
+    session.execute(
+        update(OVERRIDES)
+        .where(
+            OVERRIDES.c.project_id == project_id,
+            OVERRIDES.c.override_person_uuid == bindparam("b_old"),
+        )
+        .values(override_person_uuid=bindparam("b_new")),
+        [{"b_old": old, "b_new": new} for old, new in final.items()],
+    )
+    now = utcnow()
+    rows = [
+        {
+            "project_id": project_id,
+            "old_person_uuid": old,
+            "override_person_uuid": new,
+            "created_at": now,
+        }
+        for old, new in final.items()
+    ]
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = module.insert(OVERRIDES)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["project_id", "old_person_uuid"],
+        set_={"override_person_uuid": stmt.excluded.override_person_uuid},
+    )
+    session.execute(stmt, rows)
+    mine = OVERRIDES.c.project_id == project_id
+    session.execute(
+        delete(OVERRIDES).where(
+            mine, OVERRIDES.c.old_person_uuid == OVERRIDES.c.override_person_uuid
+        )
+    )
+    onward = OVERRIDES.alias("onward")
+    session.execute(
+        update(OVERRIDES)
+        .where(
+            mine,
+            OVERRIDES.c.override_person_uuid.in_(final.values()),
+            onward.c.project_id == project_id,
+            onward.c.old_person_uuid == OVERRIDES.c.override_person_uuid,
+        )
+        .values(override_person_uuid=onward.c.override_person_uuid)
+    )

@@ -2,7 +2,7 @@
 lifecycle and paths: rows of (actor, timestamp, uuid, flag columns...) ordered by actor and
 time, with the global filters, test-account filters and the actor resolution applied.
 
-The actor is the person (resolved through the distinct-id mapping as it is now, see
+The actor is the person (the stored person id followed through merges, see
 app.query.persons) or, with `aggregation_group_type_index`, the group key.
 """
 
@@ -96,7 +96,9 @@ class Scan:
 
     def sql(self, order: bool = True) -> str:
         actor = self.actor()
-        joins = persons.joins_for(self.src.needs, actor=self.group_index is None)
+        joins = persons.joins_for(
+            self.src.needs, actor=self.group_index is None, params=self.params
+        )
         cols = ", ".join([f"{actor} AS actor", "e.timestamp AS ts", "e.uuid AS uid", *self.columns])
         with_sql = ("WITH " + ", ".join(self.ctes) + " ") if self.ctes else ""
         where = " AND ".join([*self.where, f"{actor} IS NOT NULL"])
@@ -106,7 +108,9 @@ class Scan:
     def select(self, columns: list[str], extra_where: list[str], tail: str = "") -> str:
         """A custom SELECT (actor first) over the scan's events, joins and conditions."""
         actor = self.actor()
-        joins = persons.joins_for(self.src.needs, actor=self.group_index is None)
+        joins = persons.joins_for(
+            self.src.needs, actor=self.group_index is None, params=self.params
+        )
         where = " AND ".join([*self.where, *extra_where, f"{actor} IS NOT NULL"])
         cols = ", ".join([f"{actor} AS actor", *columns])
         return f"SELECT {cols} FROM events e {joins} WHERE {where} {tail}"

@@ -19,7 +19,8 @@ from app.query.sql import Params
 NULL_LABEL = "$$_posthog_breakdown_null_$$"
 OTHER_LABEL = "$$_posthog_breakdown_other_$$"
 DEFAULT_LIMIT = 25
-_METADATA = {"distinct_id": "e.distinct_id", "event": "e.event", "person_id": "pdi.person_uuid"}
+# person_id: the resolved person if it exists (NULL for events without a live person).
+_METADATA = {"distinct_id": "e.distinct_id", "event": "e.event", "person_id": "p.uuid"}
 Key = Any  # str | tuple[str, ...] | int (cohort id) | "all"
 
 
@@ -109,7 +110,7 @@ def _raw_expr(entry: dict[str, Any], params: Params, src: Sources) -> str:
     if btype == "session":
         return params.prop(src.session_props(), key)
     if btype == "event_metadata" and key in _METADATA:
-        src.needs.add("pdi")
+        src.needs.add("person" if key == "person_id" else "pdi")
         return f"CAST({_METADATA[key]} AS TEXT)"
     raise QueryError(f"breakdown type {btype!r} is not supported")
 

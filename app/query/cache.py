@@ -26,7 +26,10 @@ from app.redis_client import get_redis
 
 CACHE_VERSION = 1
 CACHE_TTL = 3 * 24 * 3600
-PERSON_MODE = "current_mapping_current_properties"  # PoE "disabled" semantics
+# Actors: stored person + merge overrides, current person properties (PostHog's
+# person_id_override_properties_joined; same answers as the "disabled" mode, see
+# app/query/persons.py for the one GDPR-delete difference).
+PERSON_MODE = "person_id_override_properties_joined"
 VOLATILE = {"tags", "response", "client_query_id", "modifiers_debug"}
 _LRU_SIZE = 512
 _THRESHOLDS = {  # interval → (default, lazy) staleness thresholds

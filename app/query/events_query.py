@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from app.query.base import QueryContext, QueryError
-from app.query.persons import joins_for
+from app.query.persons import actor_expr, joins_for
 from app.query.properties import Sources, compile_filters
 from app.query.sql import Params, dialect_name, execute, utc_param
 
@@ -22,21 +22,21 @@ _COLUMNS = {
     "event": "e.event",
     "timestamp": "e.timestamp",
     "distinct_id": "e.distinct_id",
-    "person_id": "COALESCE(pdi.person_uuid, e.person_id)",
 }
 
 
 def _select_expr(item: str, params: Params, src: Sources) -> str:
     if item == "*":
-        src.needs.add("pdi")
         return "e.uuid, e.event, e.distinct_id, e.timestamp, e.properties, e.elements_chain"
     if item in _COLUMNS:
-        src.needs.add("pdi")
         return _COLUMNS[item]
+    if item == "person_id":  # the resolved person; the stored one when it resolves to none
+        src.needs.add("pdi")
+        return f"COALESCE({actor_expr(params)}, e.person_id)"
     if item.startswith("properties."):
         return params.prop("e.properties", item.removeprefix("properties."))
     if item == "person":
-        src.needs.update({"pdi", "person"})
+        src.needs.add("person")
         return "p.id, p.uuid, p.properties"
     raise QueryError(f"unsupported select expression {item!r}")
 
@@ -102,8 +102,9 @@ def run_events_query(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]
         raise QueryError("orderBy supports timestamp DESC or ASC only")
     limit = max(1, min(int(query.get("limit") or 100), MAX_LIMIT))
     offset = max(0, int(query.get("offset") or 0))
+    joins = joins_for(src.needs, actor=False, params=params)
     sql = (
-        f"SELECT {', '.join(exprs)} FROM events e {joins_for(src.needs, actor=False)} "
+        f"SELECT {', '.join(exprs)} FROM events e {joins} "
         f"WHERE {where} ORDER BY e.{order}, e.id LIMIT {limit + 1} OFFSET {offset}"
     )
     rows = [list(r) for r in execute(sql, params)]

@@ -49,7 +49,7 @@ def _base(window: Window) -> tuple[Params, str]:
         "exposure AS (SELECT actor, variant, ts FROM ("
         f"SELECT {actor} AS actor, {response} AS variant, e.timestamp AS ts, "
         f"ROW_NUMBER() OVER (PARTITION BY {actor} ORDER BY e.timestamp, e.uuid) AS n "
-        f"FROM events e {persons.PDI_JOIN} "
+        f"FROM events e {persons.joins_for(set(), actor=True, params=params)} "
         f"WHERE e.project_id = :project_id AND e.event = {params.bind(CALLED)} "
         f"AND {flag} = {params.bind(window.flag_key)} AND {is_string} "
         "AND e.timestamp >= :win_start AND e.timestamp <= :win_end"
@@ -70,7 +70,8 @@ def exposure_counts(window: Window) -> dict[str, int]:
 def _after_exposure(params: Params, event_sql: str) -> str:
     actor = persons.actor_expr(params)
     return (
-        f"FROM events e {persons.PDI_JOIN} JOIN exposure x ON x.actor = {actor} "
+        f"FROM events e {persons.joins_for(set(), actor=True, params=params)} "
+        f"JOIN exposure x ON x.actor = {actor} "
         f"WHERE e.project_id = :project_id AND {event_sql} "
         "AND e.timestamp >= x.ts AND e.timestamp >= :win_start AND e.timestamp <= :win_end"
     )

@@ -142,7 +142,7 @@ def _first_time_lookup(scan: Scan, kind: str, src: Sources, index: int) -> str:
     actor = scan.actor()
     scan.ctes.append(
         f"{cte} AS (SELECT {actor} AS actor, min(e.timestamp) AS first_ts FROM events e "
-        f"{persons.joins_for(src.needs, actor=True)} WHERE e.project_id = :project_id "
-        f"AND {kind} GROUP BY 1)"
+        f"{persons.joins_for(src.needs, actor=True, params=scan.params)} "
+        f"WHERE e.project_id = :project_id AND {kind} GROUP BY 1)"
     )
     return f"(SELECT f.first_ts FROM {cte} f WHERE f.actor = {scan.actor()})"

@@ -28,7 +28,7 @@ class Sources:
 
     event_props: str = "e.properties"
     person_props: str = "p.properties"
-    person_id: str = "pdi.person_id"  # bigint persons.id (cohort membership)
+    person_id: str = "p.id"  # bigint persons.id (cohort membership)
     project_id: str = ":project_id"
     needs: set[str] = field(default_factory=set)
     sessions: bool = False  # the query joins session properties when asked (trends)
@@ -111,7 +111,7 @@ def _cohort(prop: dict[str, Any], params: Params, src: Sources) -> str:
         cohort_id = int(prop.get("value"))  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:
         raise QueryError("cohort filter needs a cohort id as value") from exc
-    src.needs.add("pdi")
+    src.needs.add("person")
     cohort = params.bind(cohort_id)
     members = (
         "SELECT cp.person_id FROM cohort_people cp JOIN cohorts c ON c.id = cp.cohort_id"

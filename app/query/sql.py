@@ -31,6 +31,8 @@ class Params:
         self.dialect = dialect
         self.values: dict[str, Any] = dict(initial)
         self._n = 0
+        # Whether actors need the distinct-id mapping (app.query.persons); probed once.
+        self.personless: bool | None = None
 
     def bind(self, value: Any) -> str:
         self._n += 1
@@ -103,6 +105,9 @@ def execute(sql: str, params: Params | dict[str, Any]) -> Sequence[Row[Any]]:
         _register_sqlite(session.connection().connection.driver_connection)
     else:
         session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+        # JIT compiles our ~1 s aggregations for hundreds of ms (their cost estimates pass
+        # jit_above_cost) and wins little back on them; off for every insight statement.
+        session.execute(text("SET LOCAL jit = off"))
     return session.execute(text(sql), values).all()
 
 

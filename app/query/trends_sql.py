@@ -148,7 +148,7 @@ class SeriesQuery:
         return list(execute(sql, self.params))
 
     def joins(self) -> str:
-        joins = joins_for(self.src.needs, actor="pdi" in self.src.needs)
+        joins = joins_for(self.src.needs, actor="pdi" in self.src.needs, params=self.params)
         if "session" in self.src.needs:
             span = self.span or (self.dr.utc_from, self.dr.utc_to)
             joins = f"{joins} {sessions.join_sql(self.params, *span)}"

@@ -57,6 +57,7 @@ class Data:
             self.org_id, self.tz = project.organization_id, ZoneInfo(project.timezone)
         self.events: list[dict[str, Any]] = []
         self.persons: list[tuple[list[str], dict[str, Any], datetime | None]] = []
+        self.person_of: dict[str, uuid.UUID] = {}  # distinct id -> person uuid, as saved
 
     def ts(self, value: str | datetime) -> datetime:
         if isinstance(value, datetime):
@@ -106,6 +107,7 @@ class Data:
                 session.add(person)
                 session.flush()
                 for did in distinct_ids:
+                    self.person_of[did] = person.uuid
                     session.add(
                         PersonDistinctId(
                             distinct_id=did,
@@ -114,6 +116,8 @@ class Data:
                             project_id=self.project_id,
                         )
                     )
+            for row in self.events:  # the person at ingestion, as ingestion stores it
+                row["person_id"] = self.person_of.get(row["distinct_id"])
             get_store(session).insert(self.events)
             session.commit()
         self.events, self.persons = [], []

@@ -21,6 +21,7 @@ from app.db import get_session
 from app.events.models import Event
 from app.organizations.models import Organization
 from app.persons.models import Person, PersonDistinctId
+from app.persons.state import write_overrides
 from app.projects.models import Project
 from app.query.base import QueryContext
 from app.tenancy import tenant_scope
@@ -109,13 +110,13 @@ class Data:
         **columns: Any,
     ) -> None:
         person = self._persons.get(distinct_id)
+        columns.setdefault("person_id", person.uuid if person else None)
         with self.scope():
             get_session().add(
                 Event(
                     uuid=uuid.uuid4(),
                     event=event,
                     distinct_id=distinct_id,
-                    person_id=person.uuid if person else None,
                     timestamp=self.when(timestamp),
                     properties=properties or {},
                     **columns,
@@ -127,7 +128,8 @@ class Data:
             self.event(distinct_id, *item)
 
     def merge(self, source_did: str, target_did: str) -> None:
-        """Move every distinct id of source's person to target's person (ingestion merge)."""
+        """Move every distinct id of source's person to target's person and record the
+        override, as an ingestion merge does (events already stored keep source's uuid)."""
         source, target = self._persons[source_did], self._persons[target_did]
         with self.scope():
             session = get_session()
@@ -144,6 +146,7 @@ class Data:
             stale = session.get(Person, source.id)
             if stale is not None:
                 session.delete(stale)
+            write_overrides(session, self.project_id, [(source.uuid, target.uuid)])
         for did, person in list(self._persons.items()):
             if person.id == source.id:
                 self._persons[did] = target
