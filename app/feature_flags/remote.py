@@ -8,11 +8,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import select
+from flask import current_app, has_app_context
+from redis.exceptions import RedisError
+from sqlalchemy import event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from app.cohorts.models import Cohort, CohortPerson
 from app.db import get_session
@@ -26,10 +28,14 @@ from app.redis_client import get_redis
 
 log = logging.getLogger(__name__)
 # Stored person properties are cached per process, keyed by the project's persons
-# generation (bumped after every ingest commit, see persons_changed), so ingested changes
-# are seen at once; edits outside ingestion (person API) are seen within this bound.
-PERSON_TTL_SECONDS = 5.0
+# generation. It is bumped after every ingest commit for the project (notify.py) and after
+# every commit that changed Person or PersonDistinctId rows through the ORM (person API
+# edits and deletes, below), so those changes are seen by the next request. Writes that
+# bypass both (raw SQL) are seen within this bound; the app config key
+# FLAGS_PERSON_TTL_SECONDS overrides it.
+PERSON_TTL_SECONDS = 60.0
 PERSON_CACHE_MAX = 50_000
+_PENDING_KEY = "burrow_flags_persons_changed"
 
 
 @dataclass(frozen=True)
@@ -97,12 +103,13 @@ def _person_cached(
     key = (project_id, tuple(distinct_ids))
     hit = cache.get(key)
     now = time.monotonic()
-    if hit is not None and hit[1] == generation and now - hit[0] < PERSON_TTL_SECONDS:
-        return hit[2], dict(hit[3])
+    ttl = current_app.config.get("FLAGS_PERSON_TTL_SECONDS", PERSON_TTL_SECONDS)
+    if hit is not None and hit[1] == generation and now - hit[0] < ttl:
+        return hit[2], hit[3]  # callers copy before merging (build_context)
     person_id, props = _person(distinct_ids)
     if len(cache) >= PERSON_CACHE_MAX:
         cache.clear()
-    cache[key] = (now, generation, person_id, dict(props))
+    cache[key] = (now, generation, person_id, props)
     return person_id, props
 
 
@@ -111,6 +118,35 @@ def persons_changed(project_id: int) -> None:
     redis = get_redis()
     if redis is not None:
         redis.incr(person_gen_key(project_id))
+
+
+def _note_person_writes(session: Session, _context: Any) -> None:
+    """after_flush: remember the projects whose persons or distinct ids changed via the ORM."""
+    projects: set[int] | None = None
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Person | PersonDistinctId) and obj.project_id is not None:
+            if projects is None:
+                projects = session.info.setdefault(_PENDING_KEY, set())
+            projects.add(int(obj.project_id))
+
+
+def _bump_after_commit(session: Session) -> None:
+    projects: set[int] | None = session.info.pop(_PENDING_KEY, None)
+    if not projects or not has_app_context():
+        return
+    try:
+        for project_id in sorted(projects):
+            persons_changed(project_id)
+    except RedisError as exc:  # committed; the per-process TTL bounds the staleness
+        log.warning("flags: could not invalidate cached persons: %s", exc)
+
+
+for _name, _listener in (
+    ("after_flush", _note_person_writes),
+    ("after_commit", _bump_after_commit),  # a rolled-back change at worst drops the cache
+):
+    if not event.contains(Session, _name, _listener):
+        event.listen(Session, _name, _listener)
 
 
 def _groups(bundle: Bundle, groups: dict[str, Any]) -> dict[str, dict[str, Any]]:
