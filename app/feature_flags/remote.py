@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from redis.exceptions import RedisError
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -76,16 +76,21 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _person(distinct_ids: list[str]) -> tuple[int | None, dict[str, Any]]:
-    stmt = (
-        select(Person.id, Person.properties, PersonDistinctId.distinct_id)
-        .join(PersonDistinctId, PersonDistinctId.person_id == Person.id)
-        .where(
-            PersonDistinctId.distinct_id.in_(distinct_ids),
-            Person.project_id == PersonDistinctId.project_id,
-        )
+# Built once: constructing the statement per request cost as much as running it.
+_PERSON_BY_DISTINCT_IDS = (
+    select(Person.id, Person.properties, PersonDistinctId.distinct_id)
+    .join(PersonDistinctId, PersonDistinctId.person_id == Person.id)
+    .where(
+        PersonDistinctId.project_id == bindparam("project_id"),
+        Person.project_id == bindparam("project_id"),
+        PersonDistinctId.distinct_id.in_(bindparam("distinct_ids", expanding=True)),
     )
-    rows = {row[2]: row for row in get_session().execute(stmt)}
+)
+
+
+def _person(project_id: int, distinct_ids: list[str]) -> tuple[int | None, dict[str, Any]]:
+    params = {"project_id": project_id, "distinct_ids": distinct_ids}
+    rows = {row[2]: row for row in get_session().execute(_PERSON_BY_DISTINCT_IDS, params)}
     for distinct_id in distinct_ids:
         if distinct_id in rows:
             return rows[distinct_id][0], dict(rows[distinct_id][1] or {})
@@ -97,7 +102,7 @@ def _person_cached(
 ) -> tuple[int | None, dict[str, Any]]:
     """`_person` through the per-process cache (only with Redis, which carries the generation)."""
     if generation is None:
-        return _person(distinct_ids)
+        return _person(project_id, distinct_ids)
     cache: dict[tuple[int, tuple[str, ...]], tuple[float, int, int | None, dict[str, Any]]]
     cache = current_app.extensions.setdefault("flag_person_cache", {})
     key = (project_id, tuple(distinct_ids))
@@ -106,7 +111,7 @@ def _person_cached(
     ttl = current_app.config.get("FLAGS_PERSON_TTL_SECONDS", PERSON_TTL_SECONDS)
     if hit is not None and hit[1] == generation and now - hit[0] < ttl:
         return hit[2], hit[3]  # callers copy before merging (build_context)
-    person_id, props = _person(distinct_ids)
+    person_id, props = _person(project_id, distinct_ids)
     if len(cache) >= PERSON_CACHE_MAX:
         cache.clear()
     cache[key] = (now, generation, person_id, props)

@@ -401,6 +401,7 @@ def main() -> None:
     parser.add_argument("--wrk-threads", type=int, default=1)
     parser.add_argument("--python-concurrency", type=int, default=8)
     parser.add_argument("--endpoints", default="flags,definitions")
+    parser.add_argument("--warmup", type=float, default=10, help="seconds of /flags first")
     parser.add_argument("--state", help="JSON file remembering the seeded token and key")
     parser.add_argument(
         "--production-config",
@@ -413,7 +414,12 @@ def main() -> None:
     clients = ("wrk", "python") if args.client == "both" else (args.client,)
     try:
         _wait_ready()
-        run_python("flags", token, key, 2, 4)  # warm-up: fill each worker's caches
+        # Warm-up: fill each worker's definitions and person caches (1,000 persons and the
+        # unknown ids of the body set), as a long-running server has them.
+        if shutil.which("wrk") and args.warmup >= 1:
+            run_wrk("flags", token, key, args.warmup, args.concurrency, args.wrk_threads)
+        else:
+            run_python("flags", token, key, max(args.warmup, 2), 4)
         for client in clients:
             for kind in args.endpoints.split(","):
                 load_before = Path("/proc/loadavg").read_text().split()[0]
