@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -13,11 +14,12 @@ from redis.exceptions import RedisError
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.cohorts.models import Cohort, CohortPerson
-from app.db import get_session
+from app.db import get_db, get_session
 from app.errors import AuthenticationError, ValidationError
 from app.feature_flags.definitions import Bundle, person_gen_key
 from app.feature_flags.evaluate import Context
@@ -76,6 +78,47 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+class _LookupConnections(threading.local):
+    conn: Connection | None = None
+
+
+_KEPT_LOCK = threading.Lock()
+
+
+def _lookup_connection() -> Connection:
+    """This thread's autocommit connection for person lookups, kept across requests.
+
+    A lookup is then one round trip: no pool checkout with its pre-ping, no BEGIN, no
+    ROLLBACK. It is a Core connection, outside the session's tenant guard, so the query
+    names the project itself. Disposing of the engine closes every kept connection.
+    """
+    store: _LookupConnections | None = current_app.extensions.get("flag_person_connections")
+    if store is None:
+        store = current_app.extensions.setdefault("flag_person_connections", _LookupConnections())
+    conn = store.conn
+    if conn is None or conn.closed or conn.invalidated:
+        engine = get_db().engine
+        conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        with _KEPT_LOCK:
+            kept: list[Connection] = engine.__dict__.setdefault("_burrow_flag_lookups", [])
+            kept[:] = [c for c in kept if not c.closed]
+            kept.append(conn)
+            if not event.contains(engine, "engine_disposed", _close_kept):
+                event.listen(engine, "engine_disposed", _close_kept)
+        store.conn = conn
+    return conn
+
+
+def _close_kept(engine: Engine) -> None:
+    """The pool is already replaced: close the DBAPI connections themselves."""
+    with _KEPT_LOCK:
+        kept: list[Connection] = engine.__dict__.pop("_burrow_flag_lookups", [])
+    for conn in kept:
+        if not conn.closed:
+            conn.invalidate()
+            conn.close()
+
+
 # Built once: constructing the statement per request cost as much as running it.
 _PERSON_BY_DISTINCT_IDS = (
     select(Person.id, Person.properties, PersonDistinctId.distinct_id)
@@ -90,7 +133,13 @@ _PERSON_BY_DISTINCT_IDS = (
 
 def _person(project_id: int, distinct_ids: list[str]) -> tuple[int | None, dict[str, Any]]:
     params = {"project_id": project_id, "distinct_ids": distinct_ids}
-    rows = {row[2]: row for row in get_session().execute(_PERSON_BY_DISTINCT_IDS, params)}
+    conn = _lookup_connection()
+    try:
+        rows = {row[2]: row for row in conn.execute(_PERSON_BY_DISTINCT_IDS, params)}
+        conn.rollback()  # ends SQLAlchemy's bookkeeping transaction; autocommit sends nothing
+    except DBAPIError:
+        conn.invalidate()  # a broken connection is replaced on the next lookup
+        raise
     for distinct_id in distinct_ids:
         if distinct_id in rows:
             return rows[distinct_id][0], dict(rows[distinct_id][1] or {})

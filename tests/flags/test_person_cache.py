@@ -113,3 +113,29 @@ def test_unknown_person_then_ingested(app: Flask, api: Api) -> None:
     assert _pro(api, token) is False
     _ingest(app, token, "pro")
     assert _pro(api, token) is True
+
+
+def test_same_distinct_id_in_two_projects_reads_each_projects_person(app: Flask, api: Api) -> None:
+    """The lookup runs outside the session's tenant guard: it must name the project itself."""
+    app.config["FLAGS_PERSON_TTL_SECONDS"] = 0.0  # every call looks the person up
+    tokens = {}
+    for plan in ("pro", "free"):
+        acct = api.signup()
+        create_flag(api, acct, key="pro", filters=PRO)
+        tokens[plan] = project_token(api, acct)
+        _ingest(app, tokens[plan], plan)
+    assert _pro(api, tokens["pro"]) is True
+    assert _pro(api, tokens["free"]) is False
+
+
+def test_lookups_continue_after_the_engine_is_disposed(app: Flask, api: Api) -> None:
+    app.config["FLAGS_PERSON_TTL_SECONDS"] = 0.0
+    acct = api.signup()
+    create_flag(api, acct, key="pro", filters=PRO)
+    token = project_token(api, acct)
+    _ingest(app, token, "pro")
+    assert _pro(api, token) is True
+    app.extensions["db"].engine.dispose()  # closes the kept lookup connections
+    assert _pro(api, token) is True
+    _ingest(app, token, "free")
+    assert _pro(api, token) is False
