@@ -78,39 +78,47 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-class _LookupConnections(threading.local):
-    conn: Connection | None = None
-
-
 _KEPT_LOCK = threading.Lock()
 
 
-def _lookup_connection() -> Connection:
-    """This thread's autocommit connection for person lookups, kept across requests.
+def _kept(engine: Engine) -> list[Connection]:
+    """Idle autocommit lookup connections of this engine (a LIFO stack)."""
+    kept: list[Connection] = engine.__dict__.setdefault("_burrow_flag_lookups", [])
+    if not event.contains(engine, "engine_disposed", _close_kept):
+        event.listen(engine, "engine_disposed", _close_kept)
+    return kept
+
+
+def _take_lookup_connection(engine: Engine) -> Connection:
+    """An idle autocommit connection for person lookups, kept across requests.
 
     A lookup is then one round trip: no pool checkout with its pre-ping, no BEGIN, no
-    ROLLBACK. It is a Core connection, outside the session's tenant guard, so the query
-    names the project itself. Disposing of the engine closes every kept connection.
+    ROLLBACK. Each is used by one thread at a time and handed back after the query, so
+    there are at most as many as lookups ever ran at once. It is a Core connection, outside
+    the session's tenant guard, so the query names the project itself.
     """
-    store: _LookupConnections | None = current_app.extensions.get("flag_person_connections")
-    if store is None:
-        store = current_app.extensions.setdefault("flag_person_connections", _LookupConnections())
-    conn = store.conn
-    if conn is None or conn.closed or conn.invalidated:
-        engine = get_db().engine
-        conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        with _KEPT_LOCK:
-            kept: list[Connection] = engine.__dict__.setdefault("_burrow_flag_lookups", [])
-            kept[:] = [c for c in kept if not c.closed]
-            kept.append(conn)
-            if not event.contains(engine, "engine_disposed", _close_kept):
-                event.listen(engine, "engine_disposed", _close_kept)
-        store.conn = conn
+    with _KEPT_LOCK:
+        kept = _kept(engine)
+        while kept:
+            conn = kept.pop()
+            if not conn.closed and not conn.invalidated:
+                return conn
+    conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    conn.info["burrow_pool"] = engine.pool
     return conn
 
 
+def _give_back(engine: Engine, conn: Connection) -> None:
+    with _KEPT_LOCK:
+        if conn.info.get("burrow_pool") is engine.pool and not conn.invalidated:
+            _kept(engine).append(conn)
+            return
+    conn.invalidate()  # the engine was disposed meanwhile (or the connection broke)
+    conn.close()
+
+
 def _close_kept(engine: Engine) -> None:
-    """The pool is already replaced: close the DBAPI connections themselves."""
+    """engine.dispose() replaced the pool: close the kept DBAPI connections themselves."""
     with _KEPT_LOCK:
         kept: list[Connection] = engine.__dict__.pop("_burrow_flag_lookups", [])
     for conn in kept:
@@ -133,13 +141,16 @@ _PERSON_BY_DISTINCT_IDS = (
 
 def _person(project_id: int, distinct_ids: list[str]) -> tuple[int | None, dict[str, Any]]:
     params = {"project_id": project_id, "distinct_ids": distinct_ids}
-    conn = _lookup_connection()
+    engine = get_db().engine
+    conn = _take_lookup_connection(engine)
     try:
         rows = {row[2]: row for row in conn.execute(_PERSON_BY_DISTINCT_IDS, params)}
         conn.rollback()  # ends SQLAlchemy's bookkeeping transaction; autocommit sends nothing
     except DBAPIError:
-        conn.invalidate()  # a broken connection is replaced on the next lookup
+        conn.invalidate()  # broken: dropped below, a new one is made next time
         raise
+    finally:
+        _give_back(engine, conn)
     for distinct_id in distinct_ids:
         if distinct_id in rows:
             return rows[distinct_id][0], dict(rows[distinct_id][1] or {})
