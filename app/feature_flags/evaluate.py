@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.feature_flags.hashing import holdout_variant, in_rollout, variant_for
+from app.feature_flags.hashing import bucket_hash, holdout_variant, in_rollout, variant_for
 from app.feature_flags.matching import match_property
 
 log = logging.getLogger(__name__)
@@ -76,11 +76,72 @@ class Definitions:
     group_type_mapping: dict[str, str]
     cohorts: dict[str, dict[str, Any]]
     by_ref: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
+    plans: dict[str, _Plan] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for flag in self.flags:
             self.by_ref[str(flag["key"])] = flag
             self.by_ref[str(flag["id"])] = flag
+            self.by_key[flag["key"]] = flag
+            plan = _plan(flag)
+            if plan is not None:
+                self.plans[str(flag["key"])] = plan
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A flag that needs only person properties and the distinct id, prepared once per bundle.
+
+    Evaluating it takes the same steps as the general path (`_Evaluator._conditions` for a
+    flag without groups, holdout, super groups, variants or continuity), minus the lookups.
+    """
+
+    key: str
+    early_exit: bool
+    # (person property filters, rollout threshold as a fraction or None for 100 %)
+    conditions: tuple[tuple[tuple[dict[str, Any], ...], float | None], ...]
+
+
+_PLAIN_PROPERTY_TYPES = (None, "person")
+
+
+def _plan(flag: dict[str, Any]) -> _Plan | None:
+    """The prepared form of a plain person-property flag, or None (general path)."""
+    try:
+        return _plan_or_none(flag)
+    except (AttributeError, TypeError):  # malformed filters: the general path reports them
+        return None
+
+
+def _plan_or_none(flag: dict[str, Any]) -> _Plan | None:
+    filters = flag.get("filters") or {}
+    if (
+        not flag.get("active", True)
+        or flag.get("deleted")
+        or flag.get("ensure_experience_continuity")
+        or filters.get("super_groups")
+        or filters.get("holdout")
+        or filters.get("aggregation_group_type_index") is not None
+        or filters.get("bucketing_identifier") == "device_id"
+        or (filters.get("multivariate") or {}).get("variants")
+    ):
+        return None
+    conditions = []
+    for cond in filters.get("groups") or []:
+        if cond.get("aggregation_group_type_index") is not None:
+            return None
+        props = tuple(cond.get("properties") or [])
+        plain = (isinstance(p, dict) and p.get("type") in _PLAIN_PROPERTY_TYPES for p in props)
+        if not all(plain):
+            return None
+        rollout = cond.get("rollout_percentage")
+        try:
+            threshold = None if rollout is None else float(rollout) / 100
+        except (TypeError, ValueError):
+            return None
+        conditions.append((props, threshold))
+    return _Plan(str(flag["key"]), bool(filters.get("early_exit")), tuple(conditions))
 
 
 class _Evaluator:
@@ -103,7 +164,24 @@ class _Evaluator:
                 self.stack.discard(key)
         return self.done[key]
 
+    def _planned(self, plan: _Plan) -> FlagResult:
+        key, person, hashing_value = plan.key, self.person, self.ctx.distinct_id
+        best = FlagResult(key, False, None, "no_condition_match")
+        for index, (props, threshold) in enumerate(plan.conditions):
+            if not all(match_property(prop, person) for prop in props):
+                continue  # no_condition_match never beats the initial best
+            if threshold is None or bucket_hash(key, hashing_value) <= threshold:
+                return FlagResult(key, True, None, "condition_match", index)
+            if best.reason == "no_condition_match":
+                best = FlagResult(key, False, None, "out_of_rollout_bound", index)
+            if plan.early_exit:
+                return FlagResult(key, False, None, "out_of_rollout_bound", index)
+        return best
+
     def _flag(self, flag: dict[str, Any]) -> FlagResult:
+        plan = self.defs.plans.get(str(flag["key"]))
+        if plan is not None and flag is self.defs.by_key.get(plan.key):
+            return self._planned(plan)
         key, filters = str(flag["key"]), flag.get("filters") or {}
         if not flag.get("active", True) or flag.get("deleted"):
             return FlagResult(key, False, None, "flag_disabled")

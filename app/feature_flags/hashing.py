@@ -11,7 +11,9 @@ LONG_SCALE = float(0xFFFFFFFFFFFFFFF)
 def bucket_hash(key: str, bucketing_value: str, salt: str = "", separator: str = ".") -> float:
     """SHA1("<key><sep><value><salt>"), first 15 hex digits, scaled to [0, 1]."""
     text = f"{key}{separator}{bucketing_value}{salt}"
-    return int(hashlib.sha1(text.encode("utf-8")).hexdigest()[:15], 16) / LONG_SCALE  # noqa: S324
+    digest = hashlib.sha1(text.encode("utf-8")).digest()  # noqa: S324
+    # The first 15 hex digits are the top 60 bits of the first 8 bytes.
+    return (int.from_bytes(digest[:8], "big") >> 4) / LONG_SCALE
 
 
 def in_rollout(flag_key: str, bucketing_value: str, rollout: float | None) -> bool:

@@ -10,10 +10,13 @@ import calendar
 import json
 import math
 import re
+import re._parser as sre_parse
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
+
+import regex as regex_engine
 
 EQUALITY = ("exact", "is_not", "is_set", "is_not_set")
 TEXT = ("icontains", "not_icontains", "starts_with", "not_starts_with", "ends_with")
@@ -30,6 +33,9 @@ COHORT_OPERATORS = frozenset({"in", "not_in", "exact"})
 _NUMERIC_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _RELATIVE_RE = re.compile(r"^-?(?P<n>[0-9]+)(?P<unit>[a-z])$")
 MAX_REGEX_INPUT = 10_000
+# Time one regex search may take for patterns prone to catastrophic backtracking
+# (protocol.md 5.3: PostHog bounds backtracking; a search that hits the bound matches nothing).
+REGEX_TIMEOUT_SECONDS = 0.05
 _LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -110,11 +116,82 @@ def compile_regex(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
+_REPEATS = (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, sre_parse.POSSESSIVE_REPEAT)
+
+
+def _walk(tree: Any) -> tuple[int, bool]:
+    """(unbounded repeats, whether a repeat holds a repeat, an alternation or a backreference)."""
+    unbounded, nested = 0, False
+    for op, av in tree:
+        if op in (sre_parse.GROUPREF, sre_parse.GROUPREF_EXISTS):
+            nested = True
+        if op in _REPEATS:
+            _low, high, sub = av
+            unbounded += high == sre_parse.MAXREPEAT
+            inner, _ = _walk(sub)
+            risky = any(o in (*_REPEATS, sre_parse.BRANCH) for o, _ in _flatten(sub))
+            nested = nested or risky or inner > 0
+            unbounded += inner
+        for part in _children(op, av):
+            more, deep = _walk(part)
+            unbounded, nested = unbounded + more, nested or deep
+    return unbounded, nested
+
+
+def _children(op: Any, av: Any) -> list[Any]:
+    if op is sre_parse.SUBPATTERN:
+        return [av[-1]]
+    if op is sre_parse.BRANCH:
+        return list(av[1])
+    if op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT):
+        return [av[1]]
+    if op is sre_parse.ATOMIC_GROUP:
+        return [av]
+    if op is sre_parse.GROUPREF_EXISTS:
+        return [p for p in av[1:] if p is not None]
+    return []
+
+
+def _flatten(tree: Any) -> list[tuple[Any, Any]]:
+    out: list[tuple[Any, Any]] = []
+    for op, av in tree:
+        out.append((op, av))
+        for part in _children(op, av):
+            out += _flatten(part)
+    return out
+
+
+@lru_cache(maxsize=2048)
+def guarded_regex(pattern: str) -> Any | None:
+    """For a pattern that can backtrack for long (a repeat inside a repeat, alternation under
+    a repeat, a backreference, or two unbounded repeats), the same pattern compiled by the
+    `regex` package, whose searches take a timeout; None for every other pattern."""
+    try:
+        unbounded, nested = _walk(sre_parse.parse(pattern))
+    except (re.error, RecursionError, OverflowError, ValueError, TypeError):
+        return None
+    if not nested and unbounded < 2:
+        return None
+    try:
+        return regex_engine.compile(pattern, regex_engine.VERSION0)
+    except (regex_engine.error, RecursionError, OverflowError, ValueError):
+        return None
+
+
 def _regex(op: str, expected: Any, actual: Any) -> bool:
-    pattern = compile_regex(to_text(expected))
+    text = to_text(expected)
+    pattern = compile_regex(text)
     if pattern is None:
         return False
-    hit = pattern.search(to_text(actual)[:MAX_REGEX_INPUT]) is not None
+    subject = to_text(actual)[:MAX_REGEX_INPUT]
+    guarded = guarded_regex(text)
+    if guarded is None:
+        hit = pattern.search(subject) is not None
+    else:
+        try:
+            hit = guarded.search(subject, timeout=REGEX_TIMEOUT_SECONDS) is not None
+        except TimeoutError:  # like PostHog's backtrack limit: an error, false for both ops
+            return False
     return not hit if op == "not_regex" else hit
 
 

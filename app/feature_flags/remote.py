@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import select
+from flask import current_app, has_app_context
+from redis.exceptions import RedisError
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from app.cohorts.models import Cohort, CohortPerson
-from app.db import get_session
+from app.db import get_db, get_session
 from app.errors import AuthenticationError, ValidationError
 from app.feature_flags.definitions import Bundle, person_gen_key
 from app.feature_flags.evaluate import Context
@@ -26,10 +30,14 @@ from app.redis_client import get_redis
 
 log = logging.getLogger(__name__)
 # Stored person properties are cached per process, keyed by the project's persons
-# generation (bumped after every ingest commit, see persons_changed), so ingested changes
-# are seen at once; edits outside ingestion (person API) are seen within this bound.
-PERSON_TTL_SECONDS = 5.0
+# generation. It is bumped after every ingest commit for the project (notify.py) and after
+# every commit that changed Person or PersonDistinctId rows through the ORM (person API
+# edits and deletes, below), so those changes are seen by the next request. Writes that
+# bypass both (raw SQL) are seen within this bound; the app config key
+# FLAGS_PERSON_TTL_SECONDS overrides it.
+PERSON_TTL_SECONDS = 60.0
 PERSON_CACHE_MAX = 50_000
+_PENDING_KEY = "burrow_flags_persons_changed"
 
 
 @dataclass(frozen=True)
@@ -70,16 +78,79 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _person(distinct_ids: list[str]) -> tuple[int | None, dict[str, Any]]:
-    stmt = (
-        select(Person.id, Person.properties, PersonDistinctId.distinct_id)
-        .join(PersonDistinctId, PersonDistinctId.person_id == Person.id)
-        .where(
-            PersonDistinctId.distinct_id.in_(distinct_ids),
-            Person.project_id == PersonDistinctId.project_id,
-        )
+_KEPT_LOCK = threading.Lock()
+
+
+def _kept(engine: Engine) -> list[Connection]:
+    """Idle autocommit lookup connections of this engine (a LIFO stack)."""
+    kept: list[Connection] = engine.__dict__.setdefault("_burrow_flag_lookups", [])
+    if not event.contains(engine, "engine_disposed", _close_kept):
+        event.listen(engine, "engine_disposed", _close_kept)
+    return kept
+
+
+def _take_lookup_connection(engine: Engine) -> Connection:
+    """An idle autocommit connection for person lookups, kept across requests.
+
+    A lookup is then one round trip: no pool checkout with its pre-ping, no BEGIN, no
+    ROLLBACK. Each is used by one thread at a time and handed back after the query, so
+    there are at most as many as lookups ever ran at once. It is a Core connection, outside
+    the session's tenant guard, so the query names the project itself.
+    """
+    with _KEPT_LOCK:
+        kept = _kept(engine)
+        while kept:
+            conn = kept.pop()
+            if not conn.closed and not conn.invalidated:
+                return conn
+    conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    conn.info["burrow_pool"] = engine.pool
+    return conn
+
+
+def _give_back(engine: Engine, conn: Connection) -> None:
+    with _KEPT_LOCK:
+        if conn.info.get("burrow_pool") is engine.pool and not conn.invalidated:
+            _kept(engine).append(conn)
+            return
+    conn.invalidate()  # the engine was disposed meanwhile (or the connection broke)
+    conn.close()
+
+
+def _close_kept(engine: Engine) -> None:
+    """engine.dispose() replaced the pool: close the kept DBAPI connections themselves."""
+    with _KEPT_LOCK:
+        kept: list[Connection] = engine.__dict__.pop("_burrow_flag_lookups", [])
+    for conn in kept:
+        if not conn.closed:
+            conn.invalidate()
+            conn.close()
+
+
+# Built once: constructing the statement per request cost as much as running it.
+_PERSON_BY_DISTINCT_IDS = (
+    select(Person.id, Person.properties, PersonDistinctId.distinct_id)
+    .join(PersonDistinctId, PersonDistinctId.person_id == Person.id)
+    .where(
+        PersonDistinctId.project_id == bindparam("project_id"),
+        Person.project_id == bindparam("project_id"),
+        PersonDistinctId.distinct_id.in_(bindparam("distinct_ids", expanding=True)),
     )
-    rows = {row[2]: row for row in get_session().execute(stmt)}
+)
+
+
+def _person(project_id: int, distinct_ids: list[str]) -> tuple[int | None, dict[str, Any]]:
+    params = {"project_id": project_id, "distinct_ids": distinct_ids}
+    engine = get_db().engine
+    conn = _take_lookup_connection(engine)
+    try:
+        rows = {row[2]: row for row in conn.execute(_PERSON_BY_DISTINCT_IDS, params)}
+        conn.rollback()  # ends SQLAlchemy's bookkeeping transaction; autocommit sends nothing
+    except DBAPIError:
+        conn.invalidate()  # broken: dropped below, a new one is made next time
+        raise
+    finally:
+        _give_back(engine, conn)
     for distinct_id in distinct_ids:
         if distinct_id in rows:
             return rows[distinct_id][0], dict(rows[distinct_id][1] or {})
@@ -91,18 +162,19 @@ def _person_cached(
 ) -> tuple[int | None, dict[str, Any]]:
     """`_person` through the per-process cache (only with Redis, which carries the generation)."""
     if generation is None:
-        return _person(distinct_ids)
+        return _person(project_id, distinct_ids)
     cache: dict[tuple[int, tuple[str, ...]], tuple[float, int, int | None, dict[str, Any]]]
     cache = current_app.extensions.setdefault("flag_person_cache", {})
     key = (project_id, tuple(distinct_ids))
     hit = cache.get(key)
     now = time.monotonic()
-    if hit is not None and hit[1] == generation and now - hit[0] < PERSON_TTL_SECONDS:
-        return hit[2], dict(hit[3])
-    person_id, props = _person(distinct_ids)
+    ttl = current_app.config.get("FLAGS_PERSON_TTL_SECONDS", PERSON_TTL_SECONDS)
+    if hit is not None and hit[1] == generation and now - hit[0] < ttl:
+        return hit[2], hit[3]  # callers copy before merging (build_context)
+    person_id, props = _person(project_id, distinct_ids)
     if len(cache) >= PERSON_CACHE_MAX:
         cache.clear()
-    cache[key] = (now, generation, person_id, dict(props))
+    cache[key] = (now, generation, person_id, props)
     return person_id, props
 
 
@@ -111,6 +183,35 @@ def persons_changed(project_id: int) -> None:
     redis = get_redis()
     if redis is not None:
         redis.incr(person_gen_key(project_id))
+
+
+def _note_person_writes(session: Session, _context: Any) -> None:
+    """after_flush: remember the projects whose persons or distinct ids changed via the ORM."""
+    projects: set[int] | None = None
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Person | PersonDistinctId) and obj.project_id is not None:
+            if projects is None:
+                projects = session.info.setdefault(_PENDING_KEY, set())
+            projects.add(int(obj.project_id))
+
+
+def _bump_after_commit(session: Session) -> None:
+    projects: set[int] | None = session.info.pop(_PENDING_KEY, None)
+    if not projects or not has_app_context():
+        return
+    try:
+        for project_id in sorted(projects):
+            persons_changed(project_id)
+    except RedisError as exc:  # committed; the per-process TTL bounds the staleness
+        log.warning("flags: could not invalidate cached persons: %s", exc)
+
+
+for _name, _listener in (
+    ("after_flush", _note_person_writes),
+    ("after_commit", _bump_after_commit),  # a rolled-back change at worst drops the cache
+):
+    if not event.contains(Session, _name, _listener):
+        event.listen(Session, _name, _listener)
 
 
 def _groups(bundle: Bundle, groups: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from flask import Blueprint, Response, g, jsonify, request
 
 from app.access import load_project
-from app.db import get_session
 from app.errors import AuthenticationError, NotFound
 from app.feature_flags import definitions, remote
 from app.feature_flags.decoding import decode_body
@@ -66,10 +66,21 @@ def _evaluate(body: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], list[Any
         if body.get("disable_flags") is True:
             return {}, [], False
         ctx, errors = remote.build_context(body, bundle, project.id, person_generation)
-        flags = {f["key"]: f for f in bundle.definitions.flags}
+        flags = bundle.definitions.by_key
         results = evaluate_all(bundle.definitions, ctx, _selected(bundle.definitions.flags, body))
-        get_session().rollback()
+        session = g.get("db_session")
+        if session is not None:  # hand the connection back before encoding the answer
+            session.rollback()
     return flags, results, errors or any(r.failed for r in results)
+
+
+def _json(body: dict[str, Any]) -> Response:
+    """Like jsonify (sorted keys, compact), through orjson: /flags answers are large."""
+    try:
+        data = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # e.g. an integer beyond 64 bits in a stored payload
+        return jsonify(body)
+    return Response(data, mimetype="application/json")
 
 
 @bp.route("/flags", methods=["GET", "POST", "HEAD"])
@@ -84,7 +95,7 @@ def flags() -> Response:
     body = decode_body(request)
     flag_defs, results, errors = _evaluate(body)
     config = request.args.get("config", "").lower() == "true"
-    return jsonify(
+    return _json(
         flags_response(
             flags=flag_defs, results=results, errors=errors, version=_int_arg("v"), config=config
         )
@@ -102,9 +113,7 @@ def decide() -> Response:
     if request.method != "POST":
         return jsonify(decide_response(flags={}, results=[], errors=False, version=version))
     flag_defs, results, errors = _evaluate(decode_body(request))
-    return jsonify(
-        decide_response(flags=flag_defs, results=results, errors=errors, version=version)
-    )
+    return _json(decide_response(flags=flag_defs, results=results, errors=errors, version=version))
 
 
 def _authorised_project() -> remote.ProjectRef:

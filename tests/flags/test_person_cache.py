@@ -7,10 +7,9 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.db import get_session
-from app.feature_flags import remote
 from app.persons.models import Person, PersonDistinctId
 from app.tenancy import tenant_scope
 from tests.flags.conftest import create_flag, project_token
@@ -59,15 +58,51 @@ def test_ingested_property_changes_are_seen_at_once(app: Flask, api: Api) -> Non
     assert _pro(api, token) is False
 
 
-def test_other_edits_are_seen_within_the_ttl(app: Flask, api: Api) -> None:
+def test_orm_edits_are_seen_at_once(app: Flask, api: Api) -> None:
     acct = api.signup()
     create_flag(api, acct, key="pro", filters=PRO)
     token = project_token(api, acct)
     _ingest(app, token, "free")
     assert _pro(api, token) is False
-    _set_directly(app, acct, "pro")
-    assert _pro(api, token) is False  # cached copy, younger than PERSON_TTL_SECONDS
-    time.sleep(remote.PERSON_TTL_SECONDS + 0.2)  # let the cached copy expire for real
+    assert _pro(api, token) is False  # cached
+    _set_directly(app, acct, "pro")  # an ORM commit outside ingestion (like the person API)
+    assert _pro(api, token) is True
+    _set_directly(app, acct, "free")
+    assert _pro(api, token) is False
+
+
+def test_person_api_edit_and_delete_are_seen_at_once(app: Flask, api: Api) -> None:
+    acct = api.signup()
+    create_flag(api, acct, key="pro", filters=PRO)
+    token = project_token(api, acct)
+    _ingest(app, token, "pro")
+    assert _pro(api, token) is True
+    person = api.get(acct, f"/api/projects/{acct.project_id}/persons/?distinct_id=u1")
+    person_id = person.get_json()["results"][0]["id"]
+    path = f"/api/projects/{acct.project_id}/persons/{person_id}/"
+    edited = api.patch(acct, path, {"properties": {"plan": "free"}})
+    assert edited.status_code == 200, edited.get_json()
+    assert _pro(api, token) is False
+    _ingest(app, token, "pro")
+    assert _pro(api, token) is True
+    assert api.delete(acct, path).status_code in (200, 204)
+    assert _pro(api, token) is False
+
+
+def test_raw_sql_edits_are_seen_within_the_ttl(app: Flask, api: Api) -> None:
+    """Writes that bypass ingestion and the ORM are only bounded by the per-process TTL."""
+    app.config["FLAGS_PERSON_TTL_SECONDS"] = 1.0
+    acct = api.signup()
+    create_flag(api, acct, key="pro", filters=PRO)
+    token = project_token(api, acct)
+    _ingest(app, token, "free")
+    assert _pro(api, token) is False
+    with app.app_context(), tenant_scope(uuid.UUID(acct.organization_id), acct.project_id):
+        stmt = update(Person).values(properties={"plan": "pro"})
+        get_session().execute(stmt.execution_options(synchronize_session=False))
+        get_session().commit()
+    assert _pro(api, token) is False  # cached copy, younger than the TTL
+    time.sleep(1.2)  # let the cached copy expire for real
     assert _pro(api, token) is True
 
 
@@ -78,3 +113,29 @@ def test_unknown_person_then_ingested(app: Flask, api: Api) -> None:
     assert _pro(api, token) is False
     _ingest(app, token, "pro")
     assert _pro(api, token) is True
+
+
+def test_same_distinct_id_in_two_projects_reads_each_projects_person(app: Flask, api: Api) -> None:
+    """The lookup runs outside the session's tenant guard: it must name the project itself."""
+    app.config["FLAGS_PERSON_TTL_SECONDS"] = 0.0  # every call looks the person up
+    tokens = {}
+    for plan in ("pro", "free"):
+        acct = api.signup()
+        create_flag(api, acct, key="pro", filters=PRO)
+        tokens[plan] = project_token(api, acct)
+        _ingest(app, tokens[plan], plan)
+    assert _pro(api, tokens["pro"]) is True
+    assert _pro(api, tokens["free"]) is False
+
+
+def test_lookups_continue_after_the_engine_is_disposed(app: Flask, api: Api) -> None:
+    app.config["FLAGS_PERSON_TTL_SECONDS"] = 0.0
+    acct = api.signup()
+    create_flag(api, acct, key="pro", filters=PRO)
+    token = project_token(api, acct)
+    _ingest(app, token, "pro")
+    assert _pro(api, token) is True
+    app.extensions["db"].engine.dispose()  # closes the kept lookup connections
+    assert _pro(api, token) is True
+    _ingest(app, token, "free")
+    assert _pro(api, token) is False
