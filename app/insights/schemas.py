@@ -29,7 +29,18 @@ class InsightUpdate(BaseModel):
     deleted: bool | None = None
 
 
-class InsightRead(BaseModel):
+class ResultFields(BaseModel):
+    """The cached query result and its freshness, as the query API reports them."""
+
+    result: Any = None
+    last_refresh: str | None = None
+    is_cached: bool = False
+    next_allowed_client_refresh: str | None = None
+    cache_target_age: str | None = None
+    query_status: dict[str, Any] | None = None
+
+
+class InsightRead(ResultFields):
     id: int
     short_id: str
     name: str
@@ -40,12 +51,6 @@ class InsightRead(BaseModel):
     saved: bool
     created_at: datetime
     last_modified_at: datetime
-    result: Any = None
-    last_refresh: str | None = None
-    is_cached: bool = False
-    next_allowed_client_refresh: str | None = None
-    cache_target_age: str | None = None
-    query_status: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, insight: Insight, response: dict[str, Any] | None = None) -> InsightRead:
@@ -94,19 +99,13 @@ class SharingUpdate(BaseModel):
     enabled: bool
 
 
-class SharedInsightRead(BaseModel):
+class SharedInsightRead(ResultFields):
     """What a public link shows: the insight and its result, nothing else of the project."""
 
     short_id: str
     name: str
     description: str
     query: dict[str, Any]
-    result: Any = None
-    last_refresh: str | None = None
-    is_cached: bool = False
-    next_allowed_client_refresh: str | None = None
-    cache_target_age: str | None = None
-    query_status: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, insight: Insight, response: dict[str, Any] | None) -> SharedInsightRead:
