@@ -75,7 +75,11 @@ def resolve_shared(access_token: str) -> tuple[Insight, Project] | None:
     with unscoped():  # the token is the only credential: find its project first
         row = session.execute(
             select(Insight, Project)
-            .join(SharingConfiguration, SharingConfiguration.insight_id == Insight.id)
+            .join(
+                SharingConfiguration,
+                (SharingConfiguration.insight_id == Insight.id)
+                & (SharingConfiguration.project_id == Insight.project_id),
+            )
             .join(Project, Project.id == Insight.project_id)
             .where(
                 SharingConfiguration.access_token == access_token,
