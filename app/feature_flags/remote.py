@@ -9,14 +9,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_app_context
-from redis.exceptions import RedisError
+from flask import current_app
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from app.cohorts.models import Cohort, CohortPerson
 from app.db import get_db, get_session
@@ -30,14 +28,13 @@ from app.redis_client import get_redis
 
 log = logging.getLogger(__name__)
 # Stored person properties are cached per process, keyed by the project's persons
-# generation. It is bumped after every ingest commit for the project (notify.py) and after
-# every commit that changed Person or PersonDistinctId rows through the ORM (person API
-# edits and deletes, below), so those changes are seen by the next request. Writes that
+# generation. It is bumped after every ingest commit for the project and after every commit
+# that changed Person or PersonDistinctId rows through the ORM (person API edits and
+# deletes), both by app.ingestion.notify, so those changes are seen by the next request. Writes that
 # bypass both (raw SQL) are seen within this bound; the app config key
 # FLAGS_PERSON_TTL_SECONDS overrides it.
 PERSON_TTL_SECONDS = 60.0
 PERSON_CACHE_MAX = 50_000
-_PENDING_KEY = "burrow_flags_persons_changed"
 
 
 @dataclass(frozen=True)
@@ -183,35 +180,6 @@ def persons_changed(project_id: int) -> None:
     redis = get_redis()
     if redis is not None:
         redis.incr(person_gen_key(project_id))
-
-
-def _note_person_writes(session: Session, _context: Any) -> None:
-    """after_flush: remember the projects whose persons or distinct ids changed via the ORM."""
-    projects: set[int] | None = None
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Person | PersonDistinctId) and obj.project_id is not None:
-            if projects is None:
-                projects = session.info.setdefault(_PENDING_KEY, set())
-            projects.add(int(obj.project_id))
-
-
-def _bump_after_commit(session: Session) -> None:
-    projects: set[int] | None = session.info.pop(_PENDING_KEY, None)
-    if not projects or not has_app_context():
-        return
-    try:
-        for project_id in sorted(projects):
-            persons_changed(project_id)
-    except RedisError as exc:  # committed; the per-process TTL bounds the staleness
-        log.warning("flags: could not invalidate cached persons: %s", exc)
-
-
-for _name, _listener in (
-    ("after_flush", _note_person_writes),
-    ("after_commit", _bump_after_commit),  # a rolled-back change at worst drops the cache
-):
-    if not event.contains(Session, _name, _listener):
-        event.listen(Session, _name, _listener)
 
 
 def _groups(bundle: Bundle, groups: dict[str, Any]) -> dict[str, dict[str, Any]]:
