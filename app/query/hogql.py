@@ -323,7 +323,9 @@ class Compiler:
 
     # conversions
     def number(self, node: Node) -> str:
-        sql, kind = self.compile(node)
+        return self.as_number(*self.compile(node))
+
+    def as_number(self, sql: str, kind: str) -> str:
         if kind == TEXT:
             return self.params.safe_float(sql)
         if kind == BOOL:
@@ -345,7 +347,9 @@ class Compiler:
         raise QueryError("HogQL: expected a condition")
 
     def text(self, node: Node) -> str:
-        sql, kind = self.compile(node)
+        return self.as_text(*self.compile(node))
+
+    def as_text(self, sql: str, kind: str) -> str:
         if kind == TEXT:
             return sql
         if kind == NULL:
@@ -381,11 +385,11 @@ class Compiler:
             other = b if ka == NULL else a
             return f"({other} IS {'NOT ' if op == '!=' else ''}NULL)"
         if NUM in (ka, kb):
-            a, b = self.number(left), self.number(right)
+            a, b = self.as_number(a, ka), self.as_number(b, kb)
         elif TIME in (ka, kb):
-            a, b = (self._as_time(a, ka), self._as_time(b, kb))
+            a, b = self._as_time(a, ka), self._as_time(b, kb)
         elif BOOL in (ka, kb) and ka != kb:
-            a, b = self.text(left), self.text(right)
+            a, b = self.as_text(a, ka), self.as_text(b, kb)
         sql_op = "<>" if op == "!=" else op
         return f"({a} {sql_op} {b})"
 
@@ -452,9 +456,11 @@ class Compiler:
         return "COALESCE(" + ", ".join(self.text(a) for a in args) + ")", TEXT
 
     def _fn_if(self, _name: str, args: tuple[Node, ...]) -> tuple[str, str]:
-        as_num = {self.compile(a)[1] for a in args[1:]} - {NULL} == {NUM}
-        value = self.number if as_num else self.text
-        cond, yes, no = self.boolean(args[0]), value(args[1]), value(args[2])
+        cond = self.boolean(args[0])
+        (yes, k_yes), (no, k_no) = self.compile(args[1]), self.compile(args[2])
+        as_num = {k_yes, k_no} - {NULL} == {NUM}
+        convert = self.as_number if as_num else self.as_text
+        yes, no = convert(yes, k_yes), convert(no, k_no)
         return f"(CASE WHEN {cond} THEN {yes} ELSE {no} END)", NUM if as_num else TEXT
 
     def _fn_tostring(self, _name: str, args: tuple[Node, ...]) -> tuple[str, str]:
