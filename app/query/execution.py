@@ -16,6 +16,7 @@ from typing import Any
 from app.db import utcnow
 from app.query import cache
 from app.query.base import QueryContext, QueryError
+from app.query.cancel import checkpoint
 from app.query.registry import run_query
 from app.redis_client import get_redis
 
@@ -64,6 +65,7 @@ def compute(query: dict[str, Any], ctx: QueryContext, key: str | None = None) ->
     key = key or cache.cache_key(query, ctx)
     version = cache.data_version(ctx.project_id)
     response = run_query(query, ctx)
+    checkpoint()  # stopped while finishing in Python: store nothing
     entry = cache.new_entry(key, response, ctx.project_id, version)
     cache.put(key, entry)
     return cache.annotate(entry, query, ctx, cached=False, lazy=False)

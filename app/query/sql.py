@@ -15,11 +15,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, text
+from sqlalchemy.exc import DBAPIError
 
 from app.db import get_session
+from app.query import cancel
 
 # Analytical queries sort and hash far more rows than OLTP ones; give them room (per query).
 WORK_MEM = "64MB"
+_SETTINGS = text(
+    f"SELECT set_config('work_mem', '{WORK_MEM}', true), set_config('jit', 'off', true)"
+)
 # Matches what toFloat64OrNull accepts in practice; anything else casts to NULL, never errors.
 _NUMERIC_RE = r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?\s*$"
 
@@ -99,16 +104,23 @@ def dialect_name() -> str:
 
 def execute(sql: str, params: Params | dict[str, Any]) -> Sequence[Row[Any]]:
     """Run one read query in the current session; registers SQLite helpers when needed."""
+    cancel.checkpoint()
     session = get_session()
     values = params.values if isinstance(params, Params) else params
-    if session.get_bind().dialect.name == "sqlite":
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
         _register_sqlite(session.connection().connection.driver_connection)
     else:
-        session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+        driver: Any = session.connection().connection.driver_connection
+        cancel.note_backend(bind.engine, driver.info.backend_pid)
         # JIT compiles our ~1 s aggregations for hundreds of ms (their cost estimates pass
         # jit_above_cost) and wins little back on them; off for every insight statement.
-        session.execute(text("SET LOCAL jit = off"))
-    return session.execute(text(sql), values).all()
+        session.execute(_SETTINGS)
+    try:
+        return session.execute(text(sql), values).all()
+    except DBAPIError:
+        cancel.checkpoint()  # a statement cancelled on request surfaces as Cancelled
+        raise
 
 
 def _register_sqlite(conn: Any) -> None:

@@ -12,7 +12,8 @@ It creates a database, migrates it, signs up one account, loads N events over ~5
 and 30 days with COPY, ANALYZEs, starts `python -m workers insights` as a subprocess and
 then, per insight, times: the same question as hand-written SQL (one warm-up run, then the
 median of 3), the API call without a result cache (POST refresh=force_async, poll the status
-every 20 ms until 200; median of 3, each a fresh calculation in the forked RQ work horse),
+every 20 ms until 200; median of 3, each a fresh calculation in the insights worker, which
+runs jobs in its own process; `WORKER_FORK=1` measures RQ's forking worker instead),
 and a cached POST (median of 20).
 """
 
@@ -150,7 +151,12 @@ def _copy(cur: Any, table: str, data: str) -> None:
 
 
 RANGE = {"date_from": "-30d"}
+# A day without events: the API figure is the job round trip alone (enqueue, worker, cache,
+# status, polling), next to the same DAU statement by hand.
+EMPTY_DAY = {"date_from": "2020-01-01", "date_to": "2020-01-01"}
 QUERIES: dict[str, dict[str, Any]] = {
+    "round trip (empty day DAU)": {"kind": "TrendsQuery", "dateRange": EMPTY_DAY,
+                                   "series": [{"event": "$pageview", "math": "dau"}]},
     "trends DAU 30d": {"kind": "TrendsQuery", "dateRange": RANGE,
                        "series": [{"event": "$pageview", "math": "dau"}]},
     "trends total by $browser": {"kind": "TrendsQuery", "dateRange": RANGE,
@@ -183,6 +189,9 @@ _BASE = (
 )
 ACTOR = "COALESCE(po.override_person_uuid, e.person_id)"
 HAND_SQL: dict[str, str] = {
+    "round trip (empty day DAU)": f"SELECT date_trunc('day', e.timestamp AT TIME ZONE 'UTC'), "
+    f"count(DISTINCT {ACTOR}) {_BASE.replace('%(f)s', '%(ef)s').replace('%(t)s', '%(et)s')} "
+    "AND e.event = '$pageview' GROUP BY 1",
     "trends DAU 30d": f"SELECT date_trunc('day', e.timestamp AT TIME ZONE 'UTC'), "
     f"count(DISTINCT {ACTOR}) {_BASE} AND e.event = '$pageview' GROUP BY 1",
     "trends total by $browser": "SELECT date_trunc('day', e.timestamp AT TIME ZONE 'UTC'), "
@@ -339,6 +348,8 @@ def report(api: Any, acct: Any, url: str, pid: int, args: argparse.Namespace) ->
         "f7": frm - timedelta(days=7),
         "fd": frm.replace(tzinfo=None),
         "td": end.replace(tzinfo=None),
+        "ef": datetime(2020, 1, 1, tzinfo=UTC),
+        "et": datetime(2020, 1, 1, 23, 59, 59, tzinfo=UTC),
     }
     # "now" for the API is the real clock; pin the data's window with absolute dates instead.
     absolute = {"date_from": frm.date().isoformat(), "date_to": NOW.date().isoformat()}
@@ -349,7 +360,8 @@ def report(api: Any, acct: Any, url: str, pid: int, args: argparse.Namespace) ->
         for name, query in QUERIES.items():
             if args.only and not any(part in name for part in args.only):
                 continue
-            query = {**query, "dateRange": absolute}
+            if query["dateRange"] is RANGE:
+                query = {**query, "dateRange": absolute}
             hand = None
             if name in HAND_SQL:
                 sql = HAND_SQL[name]

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.db import utcnow
 from app.query.base import QueryError
+from app.query.cancel import Cancelled
 from app.query.context import project_context
 from app.query.execution import compute, get_status, save_status
 from app.tenancy import require_project_id
@@ -25,6 +26,8 @@ def process_query(query: dict[str, Any], query_id: str) -> None:
     except QueryError as exc:
         _finish(status, error=str(exc), code=400)
         return
+    except Cancelled:
+        raise  # DELETE already dropped the status; writing it again would resurrect it
     except Exception:
         _finish(status, error="Internal error while calculating the query.", code=500)
         raise
