@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -32,14 +32,21 @@ class Insight(ProjectOwned, Base):
 
 
 class SharingConfiguration(ProjectOwned, Base):
-    """A public link to one insight (PostHog's SharingConfiguration); the token is the link."""
+    """A public link to one insight or one dashboard (PostHog's SharingConfiguration); the
+    token is the link."""
 
     __tablename__ = "sharing_configurations"
-    __table_args__ = (UniqueConstraint("access_token"),)
+    __table_args__ = (
+        UniqueConstraint("access_token"),
+        CheckConstraint("(insight_id IS NULL) <> (dashboard_id IS NULL)", name="one_target"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    insight_id: Mapped[int] = mapped_column(
+    insight_id: Mapped[int | None] = mapped_column(
         ForeignKey("insights.id", ondelete="CASCADE"), index=True
+    )
+    dashboard_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dashboards.id", ondelete="CASCADE"), index=True
     )
     enabled: Mapped[bool] = mapped_column(default=False)
     access_token: Mapped[str] = mapped_column(String(64))

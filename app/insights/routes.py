@@ -110,11 +110,12 @@ def delete_insight(project_id: int, insight_id: int) -> Response:
 
 
 def _sharing_json(insight_id: int, enabled: bool | None = None, rotate: bool = False) -> Response:
-    config = sharing.sharing_for(service.get_insight(insight_id))
-    if enabled is not None:
-        sharing.set_sharing(config, enabled=enabled, organization_id=g.project.organization_id)
-    if rotate:
-        sharing.rotate_token(config)
+    config = sharing.configure(
+        service.get_insight(insight_id),
+        enabled=enabled,
+        rotate=rotate,
+        organization_id=g.project.organization_id,
+    )
     get_session().commit()
     return jsonify(SharingRead.of(config).model_dump(mode="json"))
 

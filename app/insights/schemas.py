@@ -118,5 +118,27 @@ class SharedInsightRead(ResultFields):
         )
 
 
+class SharedTileRead(BaseModel):
+    """One tile of a shared dashboard: an insight with its result, or a text card."""
+
+    id: int
+    insight: SharedInsightRead | None
+    text: str | None
+    layouts: dict[str, Any]
+    color: str | None
+
+
+class SharedDashboardRead(BaseModel):
+    """What a public dashboard link shows: the dashboard's name, filters and tiles."""
+
+    name: str
+    description: str
+    filters: dict[str, Any]
+    tiles: list[SharedTileRead]
+
+
 class SharedRead(BaseModel):
-    insight: SharedInsightRead
+    """A public link's content: exactly one of `insight` and `dashboard` is set."""
+
+    insight: SharedInsightRead | None = None
+    dashboard: SharedDashboardRead | None = None

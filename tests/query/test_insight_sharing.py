@@ -139,3 +139,57 @@ def test_blocking_refresh_computes_a_missing_result(
     token = api.patch(acct, insight_url + "sharing/", {"enabled": True}).get_json()["access_token"]
     got = api.call(None, "GET", f"/shared/{token}.json?refresh=true").get_json()["insight"]
     assert got["is_cached"] is False and got["result"][0]["data"] == [1, 1, 1]
+
+
+def _dashboard(app: Flask, api: Api, acct: Account) -> tuple[str, str]:
+    insight_url = _insight(app, api, acct)
+    insight_id = api.get(acct, insight_url).get_json()["id"]
+    body = {
+        "name": "Weekly",
+        "filters": {"date_from": "2020-01-02", "date_to": "2020-01-03"},
+        "tiles": [{"insight_id": insight_id}, {"text": "## Notes"}],
+    }
+    created = api.post(acct, f"/api/projects/{acct.project_id}/dashboards/", body)
+    assert created.status_code == 201, created.get_json()
+    return f"/api/projects/{acct.project_id}/dashboards/{created.get_json()['id']}/", insight_url
+
+
+def test_dashboard_links(app: Flask, api: Api, growth: Callable[[Account], None]) -> None:
+    acct, other = api.signup(), api.signup()
+    dashboard_url, insight_url = _dashboard(app, api, acct)
+    url = dashboard_url + "sharing/"
+    token = api.get(acct, url).get_json()["access_token"]
+    assert api.patch(acct, url, {"enabled": True}).status_code == 402
+    assert api.call(None, "GET", f"/shared/{token}.json").status_code == 404
+    growth(acct)
+    assert api.patch(acct, url, {"enabled": True}).get_json()["enabled"] is True
+    # the dashboard's link and its insight's link are separate: one does not open the other
+    insight_token = api.get(acct, insight_url + "sharing/").get_json()["access_token"]
+    assert insight_token != token
+    assert api.call(None, "GET", f"/shared/{insight_token}.json").status_code == 404
+    for method in ("GET", "PATCH"):
+        assert api.call(other, method, url, json={"enabled": False}).status_code == 404
+    assert api.call(other, "POST", url + "refresh/").status_code == 404
+
+    cold = api.call(None, "GET", f"/shared/{token}.json")
+    assert cold.status_code == 200
+    body = cold.get_json()
+    assert body["insight"] is None
+    board = body["dashboard"]
+    assert board["name"] == "Weekly" and "id" not in board
+    chart, note = board["tiles"]
+    assert note["insight"] is None and note["text"] == "## Notes"
+    # a cold tile is enqueued, never computed for an anonymous viewer
+    assert chart["insight"]["result"] is None
+    assert chart["insight"]["query_status"]["complete"] is False
+    drain(app)
+    chart = api.call(None, "GET", f"/shared/{token}.json").get_json()["dashboard"]["tiles"][0]
+    # the dashboard's date filter overrides the insight's range, as for members
+    assert chart["insight"]["result"][0]["data"] == [1, 1]
+    assert chart["insight"]["query"]["dateRange"]["date_from"] == "2020-01-02"
+
+    rotated = api.post(acct, url + "refresh/").get_json()["access_token"]
+    assert api.call(None, "GET", f"/shared/{token}.json").status_code == 404
+    assert api.call(None, "GET", f"/shared/{rotated}.json").status_code == 200
+    api.delete(acct, dashboard_url)
+    assert api.call(None, "GET", f"/shared/{rotated}.json").status_code == 404
