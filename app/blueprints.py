@@ -34,6 +34,7 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "app.insights.routes",
     "app.insights.shared_routes",
     "app.dashboards.routes",
+    "app.subscriptions.routes",
 )
 
 # Modules exposing `register(app)` for non-blueprint wiring (edition resolvers, CLI, hooks).

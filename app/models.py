@@ -24,6 +24,7 @@ from app.projects import models as project_models
 from app.roles import models as role_models
 from app.service_accounts import models as service_account_models
 from app.sso import models as sso_models
+from app.subscriptions import models as subscription_models
 from app.telemetry import models as telemetry_models
 from billing import models as billing_models
 
@@ -67,4 +68,5 @@ __all__ = [
     "project_models",
     "telemetry_models",
     "sso_models",
+    "subscription_models",
 ]

@@ -35,6 +35,7 @@ SCHEDULE: list[Entry] = [
     Entry("cohorts-recalculate", 6 * 3600, "workers.jobs.cohorts.recalculate_all"),
     Entry("sso-maintenance", 3600, "workers.jobs.sso.maintenance"),
     Entry("insights-warm", 3600, "workers.jobs.insights.warm_insights", queue=queues.INSIGHTS),
+    Entry("subscriptions-deliver", 900, "workers.jobs.subscriptions.deliver_due"),
     Entry("audit-purge", 86400, "workers.jobs.audit.purge_audit_log", offset_seconds=4 * 3600),
     Entry("ops-metrics", 60, "workers.metrics.publish"),
     Entry("ingest-reap", 60, "workers.jobs.ingest.drain", queue=queues.INGESTION),

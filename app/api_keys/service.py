@@ -27,6 +27,7 @@ SCOPE_OBJECTS = frozenset(
         "query",
         "insight",
         "dashboard",
+        "subscription",
         "cohort",
         "action",
         "feature_flag",
