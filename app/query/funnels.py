@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.query import actions, dates, persons
+from app.query import actions, dates, funnel_fast, persons
 from app.query.actor_scan import Scan, epoch
 from app.query.base import QueryContext, QueryError
 from app.query.funnel_breakdown import Breakdown
@@ -28,8 +28,10 @@ WINDOW_UNITS = {
 }
 
 
-def run_funnels(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
-    """FunnelsQuery → PostHog's FunnelsQueryResponse."""
+def run_funnels(query: dict[str, Any], ctx: QueryContext, *, fast: bool = True) -> dict[str, Any]:
+    """FunnelsQuery → PostHog's FunnelsQueryResponse. `fast=False` keeps every funnel on the
+    Python state machine (the reference the SQL shortcut in app.query.funnel_fast is tested
+    against)."""
     series = actions.named(query.get("series") or [], ctx.project_id)
     if len(series) < 2:
         raise QueryError("a funnel needs at least two steps")
@@ -43,6 +45,17 @@ def run_funnels(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
     thin = "none" if viz == "trends" or cfg.order == "unordered" else "runs"
     if thin == "runs" and not ff.get("exclusions") and cfg.attribution_step is None:
         thin = "runs" if cfg.all_events else "ends"
+    if fast and funnel_fast.eligible(
+        cfg, scan, viz=viz, breakdown=breakdown.active, exclusions=bool(ff.get("exclusions"))
+    ):
+        conditions = _conditions(scan, series, ff, dr)
+        per_actor, tied = funnel_fast.furthest_steps(scan, cfg, [c for _, c in conditions])
+        if tied:  # actors with events at one instant: the state machine, on their events only
+            again = Scan(query, ctx)
+            again.where.append(f"{again.actor()} = ANY({again.bind(tied)})")
+            for events, vals in _actor_events(again, series, ff, dr, breakdown, thin=thin):
+                per_actor += actor_results(cfg, events, vals)
+        return {"results": step_results(series, cfg, per_actor, breakdown), "isUdf": True}
     actors = _actor_events(scan, series, ff, dr, breakdown, thin=thin)
     if viz == "time_to_convert":  # breakdowns are ignored here, attribution too
         plain = Settings(cfg.num_steps, cfg.window, cfg.order)
@@ -104,6 +117,14 @@ def _actor_events(
     *,
     thin: str,
 ) -> list[tuple[list[FunnelEvent], list[Any]]]:
+    return actor_events(scan, _conditions(scan, series, ff, dr), breakdown, thin=thin)
+
+
+def _conditions(
+    scan: Scan, series: list[dict[str, Any]], ff: dict[str, Any], dr: dates.DateRange
+) -> list[tuple[int, str]]:
+    """The (slot, condition) pairs of the steps and exclusions; restricts the scan to the
+    range (and, unless strict, to events matching one of them)."""
     scan.between(dr.utc_from, dr.utc_to)
     conditions = [(i + 1, _step_condition(scan, node, i)) for i, node in enumerate(series)]
     for exc, slots in _exclusion_slots(ff, len(series)):
@@ -111,7 +132,7 @@ def _actor_events(
         conditions += [(slot, cond) for slot in slots]
     if (ff.get("funnelOrderType") or "ordered") != "strict":
         scan.where.append("(" + " OR ".join(c for _, c in conditions) + ")")
-    return actor_events(scan, conditions, breakdown, thin=thin)
+    return conditions
 
 
 def _event(row: Any, conditions: list[tuple[int, str]], breakdown: Breakdown) -> FunnelEvent:
