@@ -100,7 +100,7 @@ def _sql(inner: str, n: int, window: str) -> str:
         aggs = [f"max({_e(k - 1, j)}) OVER w AS p{j}" for j in range(1, k)]
         aggs.append(f"max(CASE WHEN (m & {bit}) <> 0 THEN t END) OVER w AS q")
         if k == 2:
-            aggs.append("max(ts) OVER w AS pts")  # the previous event's time
+            aggs.append("lag(ts) OVER w AS pts")
         reach = (
             f"(m & {bit}) <> 0 AND p1 IS NOT NULL AND t - p1 <= {window} "
             f"AND (q IS NULL OR q <= p{k - 1})"

@@ -49,6 +49,9 @@ def run_funnels(query: dict[str, Any], ctx: QueryContext, *, fast: bool = True) 
         cfg, scan, viz=viz, breakdown=breakdown.active, exclusions=bool(ff.get("exclusions"))
     ):
         conditions = _conditions(scan, series, ff, dr)
+        names = _event_names(series)
+        if names is not None:  # the same rows; lets Postgres read them from the event index
+            scan.where.append(f"e.event IN ({', '.join(scan.bind(n) for n in names)})")
         per_actor, tied = funnel_fast.furthest_steps(scan, cfg, [c for _, c in conditions])
         if tied:  # actors with events at one instant: the state machine, on their events only
             again = Scan(query, ctx)
@@ -133,6 +136,19 @@ def _conditions(
     if (ff.get("funnelOrderType") or "ordered") != "strict":
         scan.where.append("(" + " OR ".join(c for _, c in conditions) + ")")
     return conditions
+
+
+def _event_names(series: list[dict[str, Any]]) -> list[str] | None:
+    """The event names when every step is just an event name (no filters, no actions)."""
+    names = []
+    for node in series:
+        name = node.get("event", node.get("id"))
+        if actions.is_action(node) or name is None or node.get("properties"):
+            return None
+        if node.get("math") in ("first_time_for_user", "first_time_for_user_with_filters"):
+            return None
+        names.append(str(name))
+    return names
 
 
 def _event(row: Any, conditions: list[tuple[int, str]], breakdown: Breakdown) -> FunnelEvent:
