@@ -1,7 +1,10 @@
 """Funnels (spec insights.md 2.2): steps, time to convert and trends visualisations.
 
 One scan fetches every candidate event with a flag per step and per exclusion slot; the
-per-actor state machine (app.query.funnel_steps) decides how far each actor got.
+per-actor state machine (app.query.funnel_steps) decides how far each actor got. Ordered
+funnels in the steps visualisation without exclusions or breakdown (the common shape) get
+each actor's furthest step from Postgres instead (app.query.funnel_fast), which hands back
+the few actors with events at one instant to the state machine.
 Breakdown values with no property are the empty string, boxed like the others (`[""]`).
 """
 

@@ -175,3 +175,22 @@ def test_tied_actor_goes_through_the_state_machine(data: Data) -> None:
         mine, tied = _per_actor(data, query, fast=True)
     assert tied == 1
     assert mine == Counter({(1, (1800.0,), (1577959200.0, 1577961000.0)): 1})
+
+
+def test_groups_with_tied_events_take_the_state_machine(data: Data) -> None:
+    """Group keys are text actors: the tied group is handed back by key."""
+    data.person("u1")
+    data.person("u2")
+    data.event("u1", "a", "2020-01-02 10:00:00", group0="acme")
+    data.event("u2", "b", "2020-01-02 10:00:00", group0="acme")
+    data.event("u2", "c", "2020-01-02 12:00:00", group0="acme")
+    data.event("u1", "a", "2020-01-02 09:00:00", group0="globex")
+    data.event("u2", "b", "2020-01-02 09:30:00", group0="globex")
+    query = _query(STEP_LISTS[1], {}, cut=False)
+    query["aggregation_group_type_index"] = 0
+    res = data.run(funnels.run_funnels, query)
+    assert [s["count"] for s in res["results"]] == [2, 2, 1]
+    assert res == data.run(lambda q, c: funnels.run_funnels(q, c, fast=False), query)
+    with data.scope():
+        mine, tied = _per_actor(data, query, fast=True)
+    assert tied == 1 and sum(mine.values()) == 1
