@@ -1,7 +1,10 @@
 """Funnels (spec insights.md 2.2): steps, time to convert and trends visualisations.
 
 One scan fetches every candidate event with a flag per step and per exclusion slot; the
-per-actor state machine (app.query.funnel_steps) decides how far each actor got.
+per-actor state machine (app.query.funnel_steps) decides how far each actor got. Ordered
+funnels in the steps visualisation without exclusions or breakdown (the common shape) get
+each actor's furthest step from Postgres instead (app.query.funnel_fast), which hands back
+the few actors with events at one instant to the state machine.
 Breakdown values with no property are the empty string, boxed like the others (`[""]`).
 """
 
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.query import actions, dates, persons
+from app.query import actions, dates, funnel_fast, persons
 from app.query.actor_scan import Scan, epoch
 from app.query.base import QueryContext, QueryError
 from app.query.funnel_breakdown import Breakdown
@@ -28,8 +31,10 @@ WINDOW_UNITS = {
 }
 
 
-def run_funnels(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
-    """FunnelsQuery → PostHog's FunnelsQueryResponse."""
+def run_funnels(query: dict[str, Any], ctx: QueryContext, *, fast: bool = True) -> dict[str, Any]:
+    """FunnelsQuery → PostHog's FunnelsQueryResponse. `fast=False` keeps every funnel on the
+    Python state machine (the reference the SQL shortcut in app.query.funnel_fast is tested
+    against)."""
     series = actions.named(query.get("series") or [], ctx.project_id)
     if len(series) < 2:
         raise QueryError("a funnel needs at least two steps")
@@ -43,6 +48,20 @@ def run_funnels(query: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
     thin = "none" if viz == "trends" or cfg.order == "unordered" else "runs"
     if thin == "runs" and not ff.get("exclusions") and cfg.attribution_step is None:
         thin = "runs" if cfg.all_events else "ends"
+    if fast and funnel_fast.eligible(
+        cfg, scan, viz=viz, breakdown=breakdown.active, exclusions=bool(ff.get("exclusions"))
+    ):
+        conditions = _conditions(scan, series, ff, dr)
+        names = _event_names(series)
+        if names is not None:  # the same rows; lets Postgres read them from the event index
+            scan.where.append(f"e.event IN ({', '.join(scan.bind(n) for n in names)})")
+        per_actor, tied = funnel_fast.furthest_steps(scan, cfg, [c for _, c in conditions])
+        if tied:  # actors with events at one instant: the state machine, on their events only
+            again = Scan(query, ctx)
+            again.where.append(f"{again.actor()} = ANY({again.bind(tied)})")
+            for events, vals in _actor_events(again, series, ff, dr, breakdown, thin=thin):
+                per_actor += actor_results(cfg, events, vals)
+        return {"results": step_results(series, cfg, per_actor, breakdown), "isUdf": True}
     actors = _actor_events(scan, series, ff, dr, breakdown, thin=thin)
     if viz == "time_to_convert":  # breakdowns are ignored here, attribution too
         plain = Settings(cfg.num_steps, cfg.window, cfg.order)
@@ -104,6 +123,14 @@ def _actor_events(
     *,
     thin: str,
 ) -> list[tuple[list[FunnelEvent], list[Any]]]:
+    return actor_events(scan, _conditions(scan, series, ff, dr), breakdown, thin=thin)
+
+
+def _conditions(
+    scan: Scan, series: list[dict[str, Any]], ff: dict[str, Any], dr: dates.DateRange
+) -> list[tuple[int, str]]:
+    """The (slot, condition) pairs of the steps and exclusions; restricts the scan to the
+    range (and, unless strict, to events matching one of them)."""
     scan.between(dr.utc_from, dr.utc_to)
     conditions = [(i + 1, _step_condition(scan, node, i)) for i, node in enumerate(series)]
     for exc, slots in _exclusion_slots(ff, len(series)):
@@ -111,7 +138,20 @@ def _actor_events(
         conditions += [(slot, cond) for slot in slots]
     if (ff.get("funnelOrderType") or "ordered") != "strict":
         scan.where.append("(" + " OR ".join(c for _, c in conditions) + ")")
-    return actor_events(scan, conditions, breakdown, thin=thin)
+    return conditions
+
+
+def _event_names(series: list[dict[str, Any]]) -> list[str] | None:
+    """The event names when every step is just an event name (no filters, no actions)."""
+    names = []
+    for node in series:
+        name = node.get("event", node.get("id"))
+        if actions.is_action(node) or name is None or node.get("properties"):
+            return None
+        if node.get("math") in ("first_time_for_user", "first_time_for_user_with_filters"):
+            return None
+        names.append(str(name))
+    return names
 
 
 def _event(row: Any, conditions: list[tuple[int, str]], breakdown: Breakdown) -> FunnelEvent:
