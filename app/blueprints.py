@@ -42,6 +42,7 @@ EXTENSION_MODULES: tuple[str, ...] = (
     "billing",
     "app.sso",
     "app.permissions.extension",
+    "app.feature_flags.lean",  # wraps app.wsgi_app: keep it last
 )
 
 

@@ -11,8 +11,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.feature_flags.hashing import bucket_hash, holdout_variant, in_rollout, variant_for
-from app.feature_flags.matching import match_property
+from app.feature_flags.hashing import (
+    bucket_hash,
+    bucket_hash_bytes,
+    holdout_variant,
+    in_rollout,
+    variant_for,
+)
+from app.feature_flags.matching import Matcher, compile_property, match_property
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +84,8 @@ class Definitions:
     by_ref: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
     plans: dict[str, _Plan] = field(default_factory=dict)
+    # Response entries per flag outcome (app.feature_flags.responses), built on first use.
+    entry_cache: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for flag in self.flags:
@@ -99,8 +107,9 @@ class _Plan:
 
     key: str
     early_exit: bool
-    # (person property filters, rollout threshold as a fraction or None for 100 %)
-    conditions: tuple[tuple[tuple[dict[str, Any], ...], float | None], ...]
+    # (compiled person property filters, rollout threshold as a fraction or None for 100 %)
+    conditions: tuple[tuple[tuple[Matcher, ...], float | None], ...]
+    hash_prefix: bytes  # "<key>." in UTF-8: the bucketing hash input before the value
 
 
 _PLAIN_PROPERTY_TYPES = (None, "person")
@@ -140,8 +149,13 @@ def _plan_or_none(flag: dict[str, Any]) -> _Plan | None:
             threshold = None if rollout is None else float(rollout) / 100
         except (TypeError, ValueError):
             return None
-        conditions.append((props, threshold))
-    return _Plan(str(flag["key"]), bool(filters.get("early_exit")), tuple(conditions))
+        conditions.append((tuple(compile_property(p) for p in props), threshold))
+    key = str(flag["key"])
+    try:
+        prefix = f"{key}.".encode()
+    except UnicodeEncodeError:  # the general path reports it per request
+        return None
+    return _Plan(key, bool(filters.get("early_exit")), tuple(conditions), prefix)
 
 
 class _Evaluator:
@@ -150,6 +164,10 @@ class _Evaluator:
         self.done: dict[str, FlagResult] = {}
         self.stack: set[str] = set()
         self.person = {"distinct_id": ctx.distinct_id, **ctx.person_properties}
+        try:  # the planned flags' hash input after "<key>.", encoded once per request
+            self.hash_value: bytes | None = ctx.distinct_id.encode()
+        except UnicodeEncodeError:  # bucket_hash raises it again, per flag
+            self.hash_value = None
 
     def flag(self, flag: dict[str, Any]) -> FlagResult:
         key = str(flag["key"])
@@ -165,18 +183,24 @@ class _Evaluator:
         return self.done[key]
 
     def _planned(self, plan: _Plan) -> FlagResult:
-        key, person, hashing_value = plan.key, self.person, self.ctx.distinct_id
-        best = FlagResult(key, False, None, "no_condition_match")
-        for index, (props, threshold) in enumerate(plan.conditions):
-            if not all(match_property(prop, person) for prop in props):
+        key, person = plan.key, self.person
+        best: FlagResult | None = None
+        for index, (matchers, threshold) in enumerate(plan.conditions):
+            if not all(match(person) for match in matchers):
                 continue  # no_condition_match never beats the initial best
-            if threshold is None or bucket_hash(key, hashing_value) <= threshold:
+            if threshold is None or self._hash(plan) <= threshold:
                 return FlagResult(key, True, None, "condition_match", index)
-            if best.reason == "no_condition_match":
+            if best is None:
                 best = FlagResult(key, False, None, "out_of_rollout_bound", index)
             if plan.early_exit:
                 return FlagResult(key, False, None, "out_of_rollout_bound", index)
-        return best
+        return best or FlagResult(key, False, None, "no_condition_match")
+
+    def _hash(self, plan: _Plan) -> float:
+        """bucket_hash(plan.key, distinct id), from the encoded parts."""
+        if self.hash_value is None:
+            return bucket_hash(plan.key, self.ctx.distinct_id)
+        return bucket_hash_bytes(plan.hash_prefix + self.hash_value)
 
     def _flag(self, flag: dict[str, Any]) -> FlagResult:
         plan = self.defs.plans.get(str(flag["key"]))
