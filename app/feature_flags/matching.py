@@ -519,9 +519,22 @@ def _compile_semver(key: Any, op: str, expected: Any) -> Matcher:
         actual = values.get(key, _ABSENT)
         if actual is _ABSENT or actual is None:
             return False
+        if isinstance(actual, str):
+            got = _semver_of_text(actual)
+            return got is not None and test(got)
         try:
             return test(parse_semver(actual))
         except (ValueError, TypeError):
             return False
 
     return semver
+
+
+@lru_cache(maxsize=4096)
+def _semver_of_text(text: str) -> tuple[int, int, int] | None:
+    """parse_semver of a property value, None where it raises (one person's version is
+    compared by several flags in one request, and app versions repeat across people)."""
+    try:
+        return parse_semver(text)
+    except (ValueError, TypeError):
+        return None

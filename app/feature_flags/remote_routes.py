@@ -58,12 +58,16 @@ def int_arg(args: MultiDict[str, str], name: str) -> int | None:
         return None
 
 
-def _selected(flags: list[dict[str, Any]], body: dict[str, Any]) -> set[str]:
+def _selected(flags: list[dict[str, Any]], body: dict[str, Any]) -> set[str] | None:
+    """The keys the caller asked for, or None for every flag."""
     keys = body.get("flag_keys_to_evaluate") or body.get("flag_keys")
     runtime = body.get("evaluation_runtime")
+    named = keys if isinstance(keys, list) and keys else None
+    if named is None and runtime not in ("server", "client"):
+        return None
     chosen = {f["key"] for f in flags}
-    if isinstance(keys, list) and keys:
-        chosen &= {str(k) for k in keys}
+    if named is not None:
+        chosen &= {str(k) for k in named}
     if runtime in ("server", "client"):
         chosen = {
             f["key"]
