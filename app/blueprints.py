@@ -43,6 +43,7 @@ EXTENSION_MODULES: tuple[str, ...] = (
     "billing",
     "app.sso",
     "app.permissions.extension",
+    "app.feature_flags.lean",  # wraps app.wsgi_app: keep it last
 )
 
 

@@ -156,6 +156,17 @@ def _handle_unexpected(exc: Exception) -> Response:
     return response
 
 
+def render_error(exc: Exception) -> Response:
+    """The response the registered handlers give for `exc` (for code outside Flask dispatch)."""
+    if isinstance(exc, AppError):
+        return error_response(exc)
+    if isinstance(exc, pydantic.ValidationError):
+        return error_response(from_pydantic(exc))
+    if isinstance(exc, HTTPException):
+        return _handle_http(exc)
+    return _handle_unexpected(exc)
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(AppError, error_response)
     app.register_error_handler(

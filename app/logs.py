@@ -5,20 +5,24 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, g, has_app_context, request
 
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        # An app context without a request context is a job, or the lean /flags path
+        # (app.feature_flags.lean), which sets g.request_id itself.
+        record.request_id = g.get("request_id", "-") if has_app_context() else "-"
         return True
 
 
+def request_id_for(incoming: str) -> str:
+    """The caller's X-Request-ID when it is short and printable, else a new one."""
+    return incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+
+
 def _assign_request_id() -> None:
-    incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = (
-        incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
-    )
+    g.request_id = request_id_for(request.headers.get("X-Request-ID", ""))
 
 
 def _echo_request_id(response: Response) -> Response:

@@ -45,9 +45,12 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
 # connection the ALB is about to reuse and the client sees a 502.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 
-# Recycle workers now and then so a slow leak never becomes an outage.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "500"))
+# Recycle workers now and then so a slow leak never becomes an outage. Not too often:
+# a new worker starts with empty per-process caches (flag definitions, person properties,
+# project tokens, kept connections). With 5,000, /flags at ~1,000 req/s per worker recycled
+# every few seconds and its p99 went from 31 ms to 401 ms (bench/flags/RESULTS.md).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "10000"))
 
 # Only the load balancer may set X-Forwarded-*: ECS passes the VPC CIDR here,
 # and the task security group admits nothing but the ALB.

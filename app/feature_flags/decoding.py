@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from flask import Request
+from werkzeug.datastructures import MultiDict
 
 from app.errors import PayloadTooLarge, ValidationError
 from app.ingestion.decode import RawRequest, decode_bytes
@@ -29,16 +30,28 @@ def _loads(text: bytes) -> Any:
 def decode_body(request: Request) -> dict[str, Any]:
     """The JSON object from a JSON, gzip, lz64 or form/base64 body ({} when empty)."""
     raw = request.get_data(cache=True)
-    if not raw and not request.args.get("data"):
+    return decode_raw(
+        raw,
+        content_type=request.content_type or "",
+        content_encoding=request.headers.get("Content-Encoding", ""),
+        args=request.args,
+    )
+
+
+def decode_raw(
+    raw: bytes, *, content_type: str, content_encoding: str, args: MultiDict[str, str]
+) -> dict[str, Any]:
+    """`decode_body` for bytes already read (the lean WSGI path); `args` as request.args."""
+    if not raw and not args.get("data"):
         return {}
     if len(raw) > MAX_BODY:
         raise PayloadTooLarge("Request body is too large.")
     text = decode_bytes(
         RawRequest(
             body=raw,
-            content_type=request.content_type or "",
-            content_encoding=request.headers.get("Content-Encoding", ""),
-            args=request.args.to_dict(),
+            content_type=content_type,
+            content_encoding=content_encoding,
+            args=args.to_dict(),
         )
     )
     data = _loads(text)

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import threading
 import time
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
 from flask import current_app
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 
 from app.cohorts.models import Cohort
@@ -65,9 +70,55 @@ def _generations(project_id: int) -> tuple[int | None, int | None]:
     redis = get_redis()
     if redis is None:
         return None, None
-    raw = redis.mget([_gen_key(project_id), person_gen_key(project_id)])
+    raw = _mget(redis, _gen_key(project_id), person_gen_key(project_id))
     gen, pgen = (int(x) if x is not None else 0 for x in raw)
     return gen, pgen
+
+
+_IDLE_LOCK = threading.Lock()
+
+
+def _idle(pool: Any) -> list[Any]:
+    """Idle kept connections of this client's pool in this process (a LIFO stack)."""
+    pid, idle = pool.__dict__.get("_burrow_flag_idle", (None, None))
+    if pid != os.getpid() or idle is None:  # a forked worker: the parent's are not ours
+        idle = []
+        pool.__dict__["_burrow_flag_idle"] = (os.getpid(), idle)
+    return idle  # type: ignore[no-any-return]
+
+
+def _mget(redis: Redis[bytes], *keys: str) -> list[bytes | None]:
+    """MGET on a kept Redis connection: every /flags request asks, and the client's
+    per-command pool checkout (with its liveness poll) and retry wrapping cost more CPU
+    than the round trip itself.
+
+    Like the person lookups' kept Postgres connections (remote.py): a connection is used
+    by one thread at a time and put back on a stack after the command, so there are at
+    most as many as ran at once. They stay checked out of the client's pool (so they count
+    against its size and `disconnect()` still closes them; they reconnect on next use). A
+    connection error falls back to the client, which retries or raises as before.
+    """
+    pool = redis.connection_pool
+    with _IDLE_LOCK:
+        idle = _idle(pool)
+        conn = idle.pop() if idle else None
+    if conn is None:
+        conn = pool.get_connection()
+    try:
+        conn.send_command("MGET", *keys)
+        response: list[bytes | None] = conn.read_response()
+    except (RedisConnectionError, RedisTimeoutError):
+        conn.disconnect()
+        pool.release(conn)
+        return redis.mget(list(keys))
+    except BaseException:
+        conn.disconnect()  # unknown state (e.g. interrupted mid-reply): reconnects next use
+        with _IDLE_LOCK:
+            idle.append(conn)
+        raise
+    with _IDLE_LOCK:
+        idle.append(conn)
+    return response
 
 
 def bundle_for(project_id: int) -> Bundle:

@@ -11,8 +11,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.feature_flags.hashing import bucket_hash, holdout_variant, in_rollout, variant_for
-from app.feature_flags.matching import match_property
+from app.feature_flags.hashing import (
+    bucket_hash,
+    bucket_hash_bytes,
+    holdout_variant,
+    in_rollout,
+    variant_for,
+)
+from app.feature_flags.matching import Matcher, compile_property, match_property
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +41,7 @@ _SCORES = {
 }
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class FlagResult:
     key: str
     enabled: bool
@@ -78,6 +84,8 @@ class Definitions:
     by_ref: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
     plans: dict[str, _Plan] = field(default_factory=dict)
+    # Response entries per flag outcome (app.feature_flags.responses), built on first use.
+    entry_cache: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for flag in self.flags:
@@ -99,8 +107,14 @@ class _Plan:
 
     key: str
     early_exit: bool
-    # (person property filters, rollout threshold as a fraction or None for 100 %)
-    conditions: tuple[tuple[tuple[dict[str, Any], ...], float | None], ...]
+    # (compiled person property filters, rollout threshold as a fraction or None for 100 %)
+    conditions: tuple[tuple[tuple[Matcher, ...], float | None], ...]
+    hash_prefix: bytes  # "<key>." in UTF-8: the bucketing hash input before the value
+    # The results it can give, built once (FlagResult is immutable): per condition index
+    # a match and an out-of-rollout result, and no match.
+    matched: tuple[FlagResult, ...]
+    out_of_rollout: tuple[FlagResult, ...]
+    no_match: FlagResult
 
 
 _PLAIN_PROPERTY_TYPES = (None, "person")
@@ -140,8 +154,24 @@ def _plan_or_none(flag: dict[str, Any]) -> _Plan | None:
             threshold = None if rollout is None else float(rollout) / 100
         except (TypeError, ValueError):
             return None
-        conditions.append((props, threshold))
-    return _Plan(str(flag["key"]), bool(filters.get("early_exit")), tuple(conditions))
+        conditions.append((tuple(compile_property(p) for p in props), threshold))
+    key = str(flag["key"])
+    try:
+        prefix = f"{key}.".encode()
+    except UnicodeEncodeError:  # the general path reports it per request
+        return None
+    indexes = range(len(conditions))
+    return _Plan(
+        key,
+        bool(filters.get("early_exit")),
+        tuple(conditions),
+        prefix,
+        matched=tuple(FlagResult(key, True, None, "condition_match", i) for i in indexes),
+        out_of_rollout=tuple(
+            FlagResult(key, False, None, "out_of_rollout_bound", i) for i in indexes
+        ),
+        no_match=FlagResult(key, False, None, "no_condition_match"),
+    )
 
 
 class _Evaluator:
@@ -150,6 +180,10 @@ class _Evaluator:
         self.done: dict[str, FlagResult] = {}
         self.stack: set[str] = set()
         self.person = {"distinct_id": ctx.distinct_id, **ctx.person_properties}
+        try:  # the planned flags' hash input after "<key>.", encoded once per request
+            self.hash_value: bytes | None = ctx.distinct_id.encode()
+        except UnicodeEncodeError:  # bucket_hash raises it again, per flag
+            self.hash_value = None
 
     def flag(self, flag: dict[str, Any]) -> FlagResult:
         key = str(flag["key"])
@@ -164,24 +198,34 @@ class _Evaluator:
                 self.stack.discard(key)
         return self.done[key]
 
-    def _planned(self, plan: _Plan) -> FlagResult:
-        key, person, hashing_value = plan.key, self.person, self.ctx.distinct_id
-        best = FlagResult(key, False, None, "no_condition_match")
-        for index, (props, threshold) in enumerate(plan.conditions):
-            if not all(match_property(prop, person) for prop in props):
-                continue  # no_condition_match never beats the initial best
-            if threshold is None or bucket_hash(key, hashing_value) <= threshold:
-                return FlagResult(key, True, None, "condition_match", index)
-            if best.reason == "no_condition_match":
-                best = FlagResult(key, False, None, "out_of_rollout_bound", index)
-            if plan.early_exit:
-                return FlagResult(key, False, None, "out_of_rollout_bound", index)
-        return best
+    def planned(self, plan: _Plan) -> FlagResult:
+        """A prepared flag's result (the caller memoizes it and catches failures)."""
+        person = self.person
+        best: FlagResult | None = None
+        for index, (matchers, threshold) in enumerate(plan.conditions):
+            for match in matchers:
+                if not match(person):
+                    break
+            else:
+                if threshold is None or self._hash(plan) <= threshold:
+                    return plan.matched[index]
+                if plan.early_exit:
+                    return plan.out_of_rollout[index]
+                if best is None:
+                    best = plan.out_of_rollout[index]
+            # a condition whose properties do not match: no_condition_match never beats best
+        return best or plan.no_match
+
+    def _hash(self, plan: _Plan) -> float:
+        """bucket_hash(plan.key, distinct id), from the encoded parts."""
+        if self.hash_value is None:
+            return bucket_hash(plan.key, self.ctx.distinct_id)
+        return bucket_hash_bytes(plan.hash_prefix + self.hash_value)
 
     def _flag(self, flag: dict[str, Any]) -> FlagResult:
         plan = self.defs.plans.get(str(flag["key"]))
         if plan is not None and flag is self.defs.by_key.get(plan.key):
-            return self._planned(plan)
+            return self.planned(plan)
         key, filters = str(flag["key"]), flag.get("filters") or {}
         if not flag.get("active", True) or flag.get("deleted"):
             return FlagResult(key, False, None, "flag_disabled")
@@ -333,7 +377,29 @@ class _Evaluator:
 def evaluate_all(defs: Definitions, ctx: Context, keys: set[str] | None = None) -> list[FlagResult]:
     """Results for every flag (or only `keys`), each evaluated at most once."""
     evaluator = _Evaluator(defs, ctx)
-    return [evaluator.flag(f) for f in defs.flags if keys is None or f["key"] in keys]
+    plans, by_key, done = defs.plans, defs.by_key, evaluator.done
+    results = []
+    for flag in defs.flags:
+        raw_key = flag["key"]
+        if keys is not None and raw_key not in keys:
+            continue
+        key = str(raw_key)
+        result = done.get(key)
+        if result is None:
+            plan = plans.get(key)
+            if plan is not None and flag is by_key.get(plan.key):
+                # `evaluator.flag` inlined for prepared flags: they depend on no other flag,
+                # so they never need the dependency stack.
+                try:
+                    result = evaluator.planned(plan)
+                except Exception:  # one broken flag must not fail the others
+                    log.exception("flag %s failed to evaluate", key)
+                    result = FlagResult(key, False, None, "evaluation_error", failed=True)
+                done[key] = result
+            else:
+                result = evaluator.flag(flag)
+        results.append(result)
+    return results
 
 
 def payload_for(flag: dict[str, Any], result: FlagResult) -> Any:

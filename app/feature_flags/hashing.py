@@ -11,7 +11,12 @@ LONG_SCALE = float(0xFFFFFFFFFFFFFFF)
 def bucket_hash(key: str, bucketing_value: str, salt: str = "", separator: str = ".") -> float:
     """SHA1("<key><sep><value><salt>"), first 15 hex digits, scaled to [0, 1]."""
     text = f"{key}{separator}{bucketing_value}{salt}"
-    digest = hashlib.sha1(text.encode("utf-8")).digest()  # noqa: S324
+    return bucket_hash_bytes(text.encode("utf-8"))
+
+
+def bucket_hash_bytes(data: bytes) -> float:
+    """`bucket_hash` of an already UTF-8 encoded "<key><sep><value><salt>"."""
+    digest = hashlib.sha1(data).digest()  # noqa: S324
     # The first 15 hex digits are the top 60 bits of the first 8 bytes.
     return (int.from_bytes(digest[:8], "big") >> 4) / LONG_SCALE
 

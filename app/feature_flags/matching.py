@@ -356,3 +356,185 @@ def match_property(prop: dict[str, Any], values: dict[str, Any], matching_versio
         hit = _exact(expected, actual, matching_version)
         return hit if op == "exact" else not hit
     return _scalar(op, expected, actual)
+
+
+Matcher = Callable[[dict[str, Any]], bool]
+_ABSENT = object()
+_NUMERIC_CMP: dict[str, Callable[[float, float], bool]] = {
+    "gt": lambda got, want: got > want,
+    "gte": lambda got, want: got >= want,
+    "lt": lambda got, want: got < want,
+    "lte": lambda got, want: got <= want,
+}
+
+
+def _never(_values: dict[str, Any]) -> bool:
+    return False
+
+
+def compile_property(prop: dict[str, Any]) -> Matcher:
+    """`match_property(prop, values)` as a function of `values`, with the filter's side
+    (operator dispatch, expected value parsing, lower-casing, regex compiling) done once.
+
+    Gives the same answer as `match_property` for every `values`, and raises where it
+    raises. A filter whose key or operator is not hashable raises TypeError here (the
+    caller then keeps the general path, which reports it per flag).
+    """
+    op = prop.get("operator") or "exact"
+    key = prop.get("key")
+    hash(key)
+    hash(op)
+    if op not in PROPERTY_OPERATORS:
+        return _never
+    if op in ("is_set", "is_not_set"):
+        wanted = op == "is_set"
+        return lambda values: (key in values) is wanted
+    expected = prop.get("value")
+    if op in NUMERIC:
+        return _compile_numeric(key, op, expected)
+    if op in ("exact", "is_not"):
+        return _compile_exact(key, op, expected)
+    if op in TEXT_ALL:
+        return _compile_text(key, op, expected)
+    if op in REGEX:
+        return _compile_regex(key, op, expected)
+    if op in DATES:
+        return lambda values: _present(values, key, lambda a: _dates(op, expected, a))
+    return _compile_semver(key, op, expected)
+
+
+def _present(values: dict[str, Any], key: Any, test: Callable[[Any], bool]) -> bool:
+    """A missing key or a None value matches nothing; otherwise `test(value)`."""
+    actual = values.get(key, _ABSENT)
+    if actual is _ABSENT or actual is None:
+        return False
+    return test(actual)
+
+
+def _compile_numeric(key: Any, op: str, expected: Any) -> Matcher:
+    want, compare = number(expected), _NUMERIC_CMP[op]
+    if want is None:
+        return _never
+
+    def numeric(values: dict[str, Any]) -> bool:
+        actual = values.get(key, _ABSENT)
+        if actual is _ABSENT:
+            return False
+        got = number(actual)
+        return got is not None and compare(got, want)
+
+    return numeric
+
+
+def _compile_exact(key: Any, op: str, expected: Any) -> Matcher:
+    hit_means = op == "exact"
+    if expected == []:
+        test: Callable[[Any], bool] = _truthy
+    elif _is_boolish(expected):  # matching version 1, the default of match_property
+        want = _truthy(expected)
+
+        def test(actual: Any) -> bool:
+            return _truthy(actual) == want
+
+    else:
+        candidates = expected if isinstance(expected, list) else [expected]
+        texts = frozenset(to_text(c).lower() for c in candidates)
+
+        def test(actual: Any) -> bool:
+            return to_text(actual).lower() in texts
+
+    def exact(values: dict[str, Any]) -> bool:
+        actual = values.get(key, _ABSENT)
+        if actual is _ABSENT:
+            return False
+        if actual is None:
+            return not hit_means
+        return test(actual) is hit_means
+
+    return exact
+
+
+def _compile_text(key: Any, op: str, expected: Any) -> Matcher:
+    want = to_text(expected).translate(_LOWER)
+    negate = op.startswith("not_")
+    if op.endswith("icontains"):
+        hit: Callable[[str], bool] = lambda got: want in got  # noqa: E731
+    elif op.endswith("starts_with"):
+        hit = lambda got: got.startswith(want)  # noqa: E731
+    else:
+        hit = lambda got: got.endswith(want)  # noqa: E731
+
+    def text(values: dict[str, Any]) -> bool:
+        actual = values.get(key, _ABSENT)
+        if actual is _ABSENT:
+            return False
+        return hit(to_text(actual).translate(_LOWER)) is not negate
+
+    return text
+
+
+def _compile_regex(key: Any, op: str, expected: Any) -> Matcher:
+    text = to_text(expected)
+    pattern = compile_regex(text)
+    if pattern is None:
+        return _never
+    guarded, negate = guarded_regex(text), op == "not_regex"
+
+    def regex(values: dict[str, Any]) -> bool:
+        actual = values.get(key, _ABSENT)
+        if actual is _ABSENT or actual is None:
+            return False
+        subject = to_text(actual)[:MAX_REGEX_INPUT]
+        if guarded is None:
+            hit = pattern.search(subject) is not None
+        else:
+            try:
+                hit = guarded.search(subject, timeout=REGEX_TIMEOUT_SECONDS) is not None
+            except TimeoutError:
+                return False
+        return hit is not negate
+
+    return regex
+
+
+def _compile_semver(key: Any, op: str, expected: Any) -> Matcher:
+    try:
+        if op in SEMVER_RANGE:
+            low, high = semver_bounds(op, expected)
+
+            def within(got: tuple[int, int, int]) -> bool:
+                return low <= got < high
+
+            test = within
+        else:
+            want, compare = parse_semver(expected), _SEMVER_CMP[op]
+
+            def test(got: tuple[int, int, int]) -> bool:
+                return compare(got, want)
+
+    except (ValueError, TypeError):
+        return _never
+
+    def semver(values: dict[str, Any]) -> bool:
+        actual = values.get(key, _ABSENT)
+        if actual is _ABSENT or actual is None:
+            return False
+        if isinstance(actual, str):
+            got = _semver_of_text(actual)
+            return got is not None and test(got)
+        try:
+            return test(parse_semver(actual))
+        except (ValueError, TypeError):
+            return False
+
+    return semver
+
+
+@lru_cache(maxsize=4096)
+def _semver_of_text(text: str) -> tuple[int, int, int] | None:
+    """parse_semver of a property value, None where it raises (one person's version is
+    compared by several flags in one request, and app versions repeat across people)."""
+    try:
+        return parse_semver(text)
+    except (ValueError, TypeError):
+        return None

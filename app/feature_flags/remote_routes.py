@@ -6,13 +6,14 @@ from typing import Any
 
 import orjson
 from flask import Blueprint, Response, g, jsonify, request
+from werkzeug.datastructures import MultiDict
 
 from app.access import load_project
 from app.errors import AuthenticationError, NotFound
 from app.feature_flags import definitions, remote
 from app.feature_flags.decoding import decode_body
-from app.feature_flags.evaluate import evaluate_all
-from app.feature_flags.responses import decide_response, flags_response
+from app.feature_flags.evaluate import FlagResult, evaluate_all
+from app.feature_flags.responses import EntryCache, decide_response, flags_response
 from app.http import api_scope, csrf_exempt, doc, public
 from app.tenancy import tenant_scope
 
@@ -20,35 +21,53 @@ bp = Blueprint("feature_flags_remote", __name__)
 SDK_PATHS = ("/flags", "/decide")
 
 
+CORS_METHODS = "GET, POST, OPTIONS, HEAD"
+
+
+def cors_headers(path: str, origin: str | None, asked: str | None) -> list[tuple[str, str]]:
+    """Browsers call flags cross-origin: mirror the Origin and requested headers."""
+    if not origin or path.rstrip("/") not in SDK_PATHS:
+        return []
+    headers = [
+        ("Access-Control-Allow-Origin", origin),
+        ("Access-Control-Allow-Credentials", "true"),
+        ("Access-Control-Allow-Methods", CORS_METHODS),
+    ]
+    if asked:
+        headers.append(("Access-Control-Allow-Headers", asked))
+    headers.append(("Vary", "Origin"))
+    return headers
+
+
 @bp.after_request
 def _cors(response: Response) -> Response:
-    """Browsers call flags cross-origin: mirror the Origin and requested headers."""
-    origin = request.headers.get("Origin")
-    if origin and request.path.rstrip("/") in SDK_PATHS:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Allow-Credentials"] = "true"
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS, HEAD"
-        asked = request.headers.get("Access-Control-Request-Headers")
-        if asked:
-            response.headers["Access-Control-Allow-Headers"] = asked
-        response.headers["Vary"] = "Origin"
+    for name, value in cors_headers(
+        request.path,
+        request.headers.get("Origin"),
+        request.headers.get("Access-Control-Request-Headers"),
+    ):
+        response.headers[name] = value
     return response
 
 
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name)
+def int_arg(args: MultiDict[str, str], name: str) -> int | None:
+    raw = args.get(name)
     try:
         return int(raw) if raw not in (None, "") else None
     except ValueError:
         return None
 
 
-def _selected(flags: list[dict[str, Any]], body: dict[str, Any]) -> set[str]:
+def _selected(flags: list[dict[str, Any]], body: dict[str, Any]) -> set[str] | None:
+    """The keys the caller asked for, or None for every flag."""
     keys = body.get("flag_keys_to_evaluate") or body.get("flag_keys")
     runtime = body.get("evaluation_runtime")
+    named = keys if isinstance(keys, list) and keys else None
+    if named is None and runtime not in ("server", "client"):
+        return None
     chosen = {f["key"] for f in flags}
-    if isinstance(keys, list) and keys:
-        chosen &= {str(k) for k in keys}
+    if named is not None:
+        chosen &= {str(k) for k in named}
     if runtime in ("server", "client"):
         chosen = {
             f["key"]
@@ -58,27 +77,63 @@ def _selected(flags: list[dict[str, Any]], body: dict[str, Any]) -> set[str]:
     return chosen
 
 
-def _evaluate(body: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], list[Any], bool]:
-    project = remote.project_for_token(remote.token_of(body, request.args))
+Evaluated = tuple[dict[str, dict[str, Any]], list[FlagResult], bool, EntryCache | None]
+
+
+def _evaluate(body: dict[str, Any], args: MultiDict[str, str]) -> Evaluated:
+    project = remote.project_for_token(remote.token_of(body, args))
     remote.distinct_id_of(body)
     with tenant_scope(project.organization_id, project.id):
         bundle, person_generation = definitions.bundle_and_person_generation(project.id)
         if body.get("disable_flags") is True:
-            return {}, [], False
+            return {}, [], False, None
         ctx, errors = remote.build_context(body, bundle, project.id, person_generation)
         flags = bundle.definitions.by_key
         results = evaluate_all(bundle.definitions, ctx, _selected(bundle.definitions.flags, body))
         session = g.get("db_session")
         if session is not None:  # hand the connection back before encoding the answer
             session.rollback()
-    return flags, results, errors or any(r.failed for r in results)
+    failed = errors or any(r.failed for r in results)
+    return flags, results, failed, bundle.definitions.entry_cache
+
+
+def flags_answer(body: dict[str, Any], args: MultiDict[str, str]) -> dict[str, Any]:
+    """The /flags answer to a decoded POST body (shared by the view and the lean WSGI path)."""
+    flag_defs, results, errors, cache = _evaluate(body, args)
+    return flags_response(
+        flags=flag_defs,
+        results=results,
+        errors=errors,
+        version=int_arg(args, "v"),
+        config=args.get("config", "").lower() == "true",
+        cache=cache,
+    )
+
+
+def decide_answer(body: dict[str, Any], args: MultiDict[str, str]) -> dict[str, Any]:
+    """The /decide answer to a decoded POST body (shared by the view and the lean WSGI path)."""
+    version = int_arg(args, "v") or 1
+    flag_defs, results, errors, cache = _evaluate(body, args)
+    return decide_response(
+        flags=flag_defs, results=results, errors=errors, version=version, cache=cache
+    )
+
+
+def encode(body: dict[str, Any]) -> bytes | None:
+    """Like jsonify (sorted keys, compact), through orjson: /flags answers are large.
+
+    None when orjson cannot encode it (e.g. an integer beyond 64 bits in a stored payload):
+    the caller falls back to jsonify.
+    """
+    try:
+        return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return None
 
 
 def _json(body: dict[str, Any]) -> Response:
-    """Like jsonify (sorted keys, compact), through orjson: /flags answers are large."""
-    try:
-        data = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
-    except TypeError:  # e.g. an integer beyond 64 bits in a stored payload
+    data = encode(body)
+    if data is None:
         return jsonify(body)
     return Response(data, mimetype="application/json")
 
@@ -89,17 +144,14 @@ def _json(body: dict[str, Any]) -> Response:
 @csrf_exempt
 @doc(tag="feature_flags_sdk")
 def flags() -> Response:
-    """Remote flag evaluation for the SDKs (v2 shape; v=1 legacy)."""
+    """Remote flag evaluation for the SDKs (v2 shape; v=1 legacy).
+
+    POSTs without credentials are answered by app.feature_flags.lean before Flask; this
+    view answers the rest (GET/HEAD, and callers sending a session cookie or a bearer key).
+    """
     if request.method != "POST":
         return jsonify({"flags": {}, "errorsWhileComputingFlags": False})
-    body = decode_body(request)
-    flag_defs, results, errors = _evaluate(body)
-    config = request.args.get("config", "").lower() == "true"
-    return _json(
-        flags_response(
-            flags=flag_defs, results=results, errors=errors, version=_int_arg("v"), config=config
-        )
-    )
+    return _json(flags_answer(decode_body(request), request.args))
 
 
 @bp.route("/decide", methods=["GET", "POST", "HEAD"])
@@ -109,11 +161,10 @@ def flags() -> Response:
 @doc(tag="feature_flags_sdk")
 def decide() -> Response:
     """Legacy /decide (v1 to v4) for older SDKs; always includes config."""
-    version = _int_arg("v") or 1
     if request.method != "POST":
+        version = int_arg(request.args, "v") or 1
         return jsonify(decide_response(flags={}, results=[], errors=False, version=version))
-    flag_defs, results, errors = _evaluate(decode_body(request))
-    return _json(decide_response(flags=flag_defs, results=results, errors=errors, version=version))
+    return _json(decide_answer(decode_body(request), request.args))
 
 
 def _authorised_project() -> remote.ProjectRef:

@@ -49,6 +49,27 @@ def _v2_entry(flag: dict[str, Any], result: FlagResult) -> dict[str, Any]:
     return entry
 
 
+EntryCache = dict[tuple[Any, ...], dict[str, Any]]
+
+
+def _v2_entries(
+    flags: dict[str, dict[str, Any]], results: list[FlagResult], cache: EntryCache | None
+) -> dict[str, dict[str, Any]]:
+    """The v2 `flags` map. With a cache (one per definitions bundle, so per flag version),
+    an entry is built once per flag and outcome and shared by the answers that need it:
+    they are only encoded, never changed."""
+    if cache is None:
+        return {r.key: _v2_entry(flags[r.key], r) for r in results}
+    out = {}
+    for r in results:
+        outcome = (r.key, r.enabled, r.variant, r.reason, r.condition_index, r.failed)
+        entry = cache.get(outcome)
+        if entry is None:
+            entry = cache[outcome] = _v2_entry(flags[r.key], r)
+        out[r.key] = entry
+    return out
+
+
 def _legacy(flags: dict[str, dict[str, Any]], results: list[FlagResult]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     payloads: dict[str, Any] = {}
@@ -76,11 +97,12 @@ def flags_response(
     errors: bool,
     version: int | None,
     config: bool,
+    cache: EntryCache | None = None,
 ) -> dict[str, Any]:
     """/flags: v>=2 (or no v) the v2 map; v=1 legacy; config callers also get legacy + config."""
     body = _base(errors, bool(flags))
     if version is None or version >= 2:
-        body["flags"] = {r.key: _v2_entry(flags[r.key], r) for r in results}
+        body["flags"] = _v2_entries(flags, results, cache)
     if version == 1 or config or version is None:
         body.update(_legacy(flags, results))
     if config or version is None:
@@ -89,7 +111,12 @@ def flags_response(
 
 
 def decide_response(
-    *, flags: dict[str, dict[str, Any]], results: list[FlagResult], errors: bool, version: int
+    *,
+    flags: dict[str, dict[str, Any]],
+    results: list[FlagResult],
+    errors: bool,
+    version: int,
+    cache: EntryCache | None = None,
 ) -> dict[str, Any]:
     """/decide: v1 a list of active keys, v2 active flags only, v3 legacy, v4+ v2 shape."""
     body = {**_base(errors, bool(flags)), **CONFIG_FIELDS}
@@ -100,5 +127,5 @@ def decide_response(
     elif version == 3:
         body.update(_legacy(flags, results))
     else:
-        body["flags"] = {r.key: _v2_entry(flags[r.key], r) for r in results}
+        body["flags"] = _v2_entries(flags, results, cache)
     return body

@@ -139,3 +139,19 @@ def test_lookups_continue_after_the_engine_is_disposed(app: Flask, api: Api) -> 
     assert _pro(api, token) is True
     _ingest(app, token, "free")
     assert _pro(api, token) is False
+
+
+def test_generations_are_read_after_redis_drops_the_connections(app: Flask, api: Api) -> None:
+    """The generation check's kept Redis connections survive a disconnect by either side."""
+    acct = api.signup()
+    create_flag(api, acct, key="pro", filters=PRO)
+    token = project_token(api, acct)
+    _ingest(app, token, "pro")
+    assert _pro(api, token) is True
+    redis = app.extensions["redis"]
+    redis.client_kill_filter(_type="normal", skipme=True)  # the server drops the kept ones
+    _ingest(app, token, "free")
+    assert _pro(api, token) is False
+    redis.connection_pool.disconnect()  # and the client closes them
+    _ingest(app, token, "pro")
+    assert _pro(api, token) is True

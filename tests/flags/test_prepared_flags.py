@@ -5,7 +5,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pytest
+
 from app.feature_flags.evaluate import Context, Definitions, FlagResult, evaluate_all
+from app.feature_flags.matching import PROPERTY_OPERATORS, compile_property, match_property
 
 PROPS: list[list[dict[str, Any]]] = [
     [],
@@ -28,6 +31,7 @@ PROPS: list[list[dict[str, Any]]] = [
     ],
     [{"key": "plan", "operator": "no_such_operator", "value": "x", "type": "person"}],
 ]
+_MISSING = object()
 ROLLOUTS: list[Any] = [None, 0, 5, 33.3, 50, 100, "40"]
 
 
@@ -99,3 +103,64 @@ def test_flags_needing_more_than_person_properties_take_the_general_path() -> No
     results = evaluate_all(defs, Context(distinct_id="d", person_properties={"plan": "pro"}))
     assert [r.key for r in results] == [f["key"] for f in flags]
     assert results[-1].failed and results[-2].failed  # malformed: still one failed flag each
+
+
+EXPECTED: list[Any] = [
+    "pro", "PRO", ["pro", "free"], [], ["true"], "true", True, False, 3, "3", 2.5, None,
+    "1.5.0", "v1.2", "1.2.*", "bad", "0.0.3", "^u\\d+@acme", "(unclosed", "(a+)+$", "acme",
+    "2024-01-01", "-7d", {"a": 1}, "ÄBC", "",
+]  # fmt: skip
+ACTUAL: list[Any] = [
+    "pro", "Pro", "free", "", None, True, False, "true", "FALSE", 3, 3.0, "3", "10", 2.5,
+    "1.6.2", "v1.2.9", "1.2", "01.2.3", "u12@acme.com", "aaaaaaaaaaaaaaaaaaaaaaaaa!",
+    "2023-12-31T10:00:00Z", "2024-01-01", ["pro"], {"a": 1}, "äbc", float("inf"),
+]  # fmt: skip
+
+
+def _outcome(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except Exception as exc:  # the same exception type counts as the same answer
+        return type(exc)
+
+
+def test_compiled_property_filters_match_match_property() -> None:
+    """Every operator, expected value and stored value: the compiled filter answers (or
+    raises) exactly like match_property, including a missing key."""
+    operators = sorted(PROPERTY_OPERATORS) + [None, "no_such_operator"]
+    for op in operators:
+        for expected in EXPECTED:
+            prop = {"key": "k", "value": expected, "type": "person"}
+            if op is not None:
+                prop["operator"] = op
+            matcher = compile_property(prop)
+            for actual in [*ACTUAL, _MISSING]:
+                values = {} if actual is _MISSING else {"k": actual, "other": 1}
+                want = _outcome(match_property, prop, values)
+                assert _outcome(matcher, values) == want, (op, expected, actual)
+
+
+def test_unhashable_filters_are_left_to_the_general_path() -> None:
+    for prop in ({"key": ["k"], "value": 1}, {"key": "k", "operator": ["exact"], "value": 1}):
+        with pytest.raises(TypeError):
+            compile_property(prop)
+    defs = Definitions(
+        flags=[{"id": 1, "key": "f", "version": 1, "filters": {"groups": [{"properties": [
+            {"key": ["k"], "value": 1}]}]}}],
+        group_type_mapping={}, cohorts={},
+    )  # fmt: skip
+    assert defs.plans == {}
+    (result,) = evaluate_all(defs, Context(distinct_id="d", person_properties={"k": 1}))
+    assert result.failed and result.reason == "evaluation_error"
+
+
+def test_distinct_ids_that_cannot_be_encoded_fail_like_the_general_path() -> None:
+    flags = [
+        {"id": 1, "key": "f", "version": 1, "filters": {"groups": [{"rollout_percentage": 50}]}}
+    ]
+    prepared = Definitions(flags=flags, group_type_mapping={}, cohorts={})
+    general = Definitions(flags=flags, group_type_mapping={}, cohorts={})
+    general.plans.clear()
+    for distinct_id in ("\ud800", "ok-é", ""):
+        ctx = Context(distinct_id=distinct_id)
+        assert _summary(evaluate_all(prepared, ctx)) == _summary(evaluate_all(general, ctx))
