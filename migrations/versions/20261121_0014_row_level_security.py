@@ -114,8 +114,9 @@ def upgrade() -> None:
           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'burrow_tenant') THEN
             CREATE ROLE burrow_tenant NOLOGIN NOINHERIT NOBYPASSRLS;
           END IF;
-          -- A non-superuser app role must be a member to SET ROLE to it.
-          IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+          -- The app's role must be a member to switch to it (superusers always are). In the
+          -- cloud the RDS master user creates and grants it (docs/operations.md, step 5).
+          IF NOT pg_has_role(current_user, 'burrow_tenant', 'MEMBER') THEN
             EXECUTE format('GRANT burrow_tenant TO %I', current_user);
           END IF;
         END $$
