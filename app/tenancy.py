@@ -268,6 +268,11 @@ def _sync_rls(conn: Connection, dbapi_conn: Any) -> None:
     transaction; an idle connection (no transaction open) therefore has none in effect.
     Costs one round trip only when the state changes (normally once per transaction).
     """
+    if dbapi_conn.autocommit:
+        # No transaction to hold transaction-local settings (the /flags person lookup
+        # connection, which names its project itself): sending them would cost a round
+        # trip per statement and enforce nothing.
+        return
     target = _rls_target()
     if dbapi_conn.info.transaction_status == TransactionStatus.IDLE:
         applied = None
