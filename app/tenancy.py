@@ -245,6 +245,7 @@ def install_guard() -> None:
 
 RLS_ROLE = "burrow_tenant"
 _RLS_APPLIED = "burrow_rls_applied"  # key in the DBAPI connection's info: what is in effect
+_RLS_READY = "burrow_rls_ready"  # key in the DBAPI connection's info: migration 0014 ran
 _RLS_UNKNOWN = ("?", "?")  # after a savepoint rollback: never equal to a real state
 _RLS_SET = (
     "SELECT set_config('role', %s, true), set_config('burrow.organization_id', %s, true),"
@@ -268,10 +269,10 @@ def _sync_rls(conn: Connection, dbapi_conn: Any) -> None:
     transaction; an idle connection (no transaction open) therefore has none in effect.
     Costs one round trip only when the state changes (normally once per transaction).
     """
-    if dbapi_conn.autocommit:
-        # No transaction to hold transaction-local settings (the /flags person lookup
-        # connection, which names its project itself): sending them would cost a round
-        # trip per statement and enforce nothing.
+    if not conn.info.get(_RLS_READY) or dbapi_conn.autocommit:
+        # A schema before 0014; or no transaction to hold transaction-local settings (the
+        # /flags person lookup connection, which names its project itself): sending them
+        # would cost a round trip per statement and enforce nothing.
         return
     target = _rls_target()
     if dbapi_conn.info.transaction_status == TransactionStatus.IDLE:
@@ -303,11 +304,23 @@ def _before_cursor_execute(
     _sync_rls(conn, cursor.connection)
 
 
+def _detect_rls(dbapi_conn: Any, record: Any) -> None:
+    """Per new connection: is the schema at migration 0014 or later (policies, role grants)?
+
+    Before it (an older database, or a test that migrates step by step) the role switch would
+    only fail on missing grants, and there are no policies to enforce, so it is skipped.
+    """
+    row = dbapi_conn.execute("SELECT to_regprocedure('burrow_rls_projects()') IS NOT NULL")
+    record.info[_RLS_READY] = bool(row.fetchone()[0])
+    dbapi_conn.rollback()
+
+
 def install_rls(engine: Engine) -> None:
     """Enforce tenant scopes with Postgres row-level security on this engine (idempotent)."""
     if engine.dialect.name != "postgresql":
         return  # SQLite has no RLS; the ORM guard is the only layer there
     if not event.contains(engine, "before_cursor_execute", _before_cursor_execute):
+        event.listen(engine, "connect", _detect_rls)
         event.listen(engine, "before_cursor_execute", _before_cursor_execute)
 
 
