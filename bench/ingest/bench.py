@@ -334,6 +334,13 @@ def run_rls_ab(app: Any, token: str, pid: int, events: int, rounds: int) -> None
             print(f"round {i} rls={arm}: {result['events_per_s']:.0f} events/s")
     on, off = statistics.median(rates["on"]), statistics.median(rates["off"])
     print(f"median events/s: rls on {on:.0f}, rls off {off:.0f}, on/off ratio {on / off:.3f}")
+    # Neighbouring runs share the machine's load: the per-round ratio is the steadier figure.
+    paired = [a / b for a, b in zip(rates["on"], rates["off"], strict=True)]
+    print(
+        f"per-round on/off ratios: median {statistics.median(paired):.3f}, "
+        f"geometric mean {statistics.geometric_mean(paired):.3f}, "
+        f"range {min(paired):.2f}-{max(paired):.2f}"
+    )
 
 
 def main() -> None:
