@@ -6,8 +6,9 @@ the one escape hatch for code that must cross tenants; grep for it.
 
 On Postgres the scope is also enforced by the database (row-level security, migration
 0014, docs/row-level-security.md): while a scope is active, every statement runs as the
-`burrow_tenant` role with the scope in transaction-local settings, so raw SQL that forgets
-its tenant filter still sees only the tenant's rows.
+`burrow_tenant` role (`burrow_tenant_org` for an organization-only scope) with the scope in
+transaction-local settings, so raw SQL that forgets its tenant filter still sees only the
+tenant's rows.
 """
 
 from __future__ import annotations
@@ -243,23 +244,25 @@ def install_guard() -> None:
 
 # --- Row-level security (Postgres) -------------------------------------------------------
 
-RLS_ROLE = "burrow_tenant"
+RLS_ROLE = "burrow_tenant"  # a project in scope
+RLS_ORG_ROLE = "burrow_tenant_org"  # an organization only: its projects' rows
 _RLS_APPLIED = "burrow_rls_applied"  # key in the DBAPI connection's info: what is in effect
 _RLS_READY = "burrow_rls_ready"  # key in the DBAPI connection's info: migration 0014 ran
-_RLS_UNKNOWN = ("?", "?")  # after a savepoint rollback: never equal to a real state
+_RLS_UNKNOWN = ("?", "?", "?")  # after a savepoint rollback: never equal to a real state
 _RLS_SET = (
     "SELECT set_config('role', %s, true), set_config('burrow.organization_id', %s, true),"
     " set_config('burrow.project_id', %s, true)"
 )
 
 
-def _rls_target() -> tuple[str, str] | None:
-    """The (organization, project) the database should enforce now; None: no RLS role."""
+def _rls_target() -> tuple[str, str, str] | None:
+    """The (role, organization, project) the database should enforce now; None: no RLS."""
     scope = _scope.get()
     if scope is None or _unscoped.get() or _rls_exempt.get():
         return None
-    project = "" if scope.project_id is None else str(scope.project_id)
-    return str(scope.organization_id), project
+    if scope.project_id is None:
+        return RLS_ORG_ROLE, str(scope.organization_id), ""
+    return RLS_ROLE, str(scope.organization_id), str(scope.project_id)
 
 
 def _sync_rls(conn: Connection, dbapi_conn: Any) -> None:
@@ -281,11 +284,7 @@ def _sync_rls(conn: Connection, dbapi_conn: Any) -> None:
         applied = conn.info.get(_RLS_APPLIED)
     if applied == target:
         return
-    if target is None:
-        params: tuple[str, str, str] = ("none", "", "")
-    else:
-        params = (RLS_ROLE, *target)
-    dbapi_conn.execute(_RLS_SET, params)
+    dbapi_conn.execute(_RLS_SET, target or ("none", "", ""))
     conn.info[_RLS_APPLIED] = target
 
 
@@ -310,7 +309,9 @@ def _detect_rls(dbapi_conn: Any, record: Any) -> None:
     Before it (an older database, or a test that migrates step by step) the role switch would
     only fail on missing grants, and there are no policies to enforce, so it is skipped.
     """
-    row = dbapi_conn.execute("SELECT to_regprocedure('burrow_rls_projects()') IS NOT NULL")
+    row = dbapi_conn.execute(
+        "SELECT to_regprocedure('burrow_rls_organization_projects()') IS NOT NULL"
+    )
     record.info[_RLS_READY] = bool(row.fetchone()[0])
     dbapi_conn.rollback()
 

@@ -10,7 +10,8 @@ another tenant's rows to remove), ANALYZEs, and runs each insight once inside a 
 to capture the SQL the engine sends. Every captured statement is then EXPLAINed as the
 connecting role (no RLS, the code path before migration 0014) and as `burrow_tenant` with
 the scope settings, and the plan shapes are compared with the RLS predicate lines removed.
-Finally both variants are timed alternately (median of --repeat).
+Finally each insight runs end to end (run_query in the tenant scope) with and without the
+RLS hook, alternately, median of --repeat.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from sqlalchemy import event, text  # noqa: E402
 
+from app.query.sql import WORK_MEM  # noqa: E402
 from bench import NOW, QUERIES, load  # noqa: E402 - bench/insights/bench.py
 from tests import servers  # noqa: E402
 
+SETTINGS = f"SET LOCAL jit = off; SET LOCAL work_mem = '{WORK_MEM}'"  # as app/query/sql.py
 CLONE = """
 INSERT INTO persons (uuid, properties, properties_last_updated_at, is_identified, created_at,
                      version, project_id)
@@ -121,7 +124,6 @@ def run(url: str, args: argparse.Namespace) -> None:  # noqa: C901 - a linear sc
         event.remove(engine, "before_cursor_execute", capture)
 
     same = 0
-    timings: dict[str, dict[str, list[float]]] = {}
     seen: dict[str, int] = {}
     for label, statement, params in captured:
         seen[label] = seen.get(label, 0) + 1
@@ -133,7 +135,7 @@ def run(url: str, args: argparse.Namespace) -> None:  # noqa: C901 - a linear sc
                 scope = unscoped() if arm == "off" else tenant_scope(org, a.project_id)
                 with scope:
                     conn = session.connection()
-                    conn.exec_driver_sql("SET LOCAL jit = off")
+                    conn.exec_driver_sql(SETTINGS)
                     rows = conn.exec_driver_sql(f"EXPLAIN (COSTS OFF) {statement}", params)
                     plans[arm] = [r[0] for r in rows]
                 session.rollback()
@@ -145,24 +147,30 @@ def run(url: str, args: argparse.Namespace) -> None:  # noqa: C901 - a linear sc
         if not ok or label.startswith("trends DAU"):
             print("-- without RLS:\n" + "\n".join(plans["off"]))
             print("-- with RLS:\n" + "\n".join(plans["on"]))
+    print(f"\n{same}/{len(captured)} captured statements keep their plan shape")
+    # End to end, as a worker runs it: run_query inside the tenant scope, with the RLS hook
+    # (the default) and without it (the code path before 0014), alternating.
+    from app.tenancy import _before_cursor_execute
+
+    print("\n| insight | no RLS (s) | RLS (s) | RLS / no RLS |\n|---|---|---|---|")
+    with app.app_context():
+        engine = get_db().engine
+    for label, query in QUERIES.items():
+        t: dict[str, list[float]] = {"off": [], "on": []}
         for i in range(args.repeat):
             for arm in ("off", "on") if i % 2 == 0 else ("on", "off"):
-                with app.app_context():
-                    session = get_session()
-                    scope = unscoped() if arm == "off" else tenant_scope(org, a.project_id)
-                    with scope:
-                        conn = session.connection()
-                        conn.exec_driver_sql("SET LOCAL jit = off")
-                        t0 = time.perf_counter()
-                        conn.exec_driver_sql(statement, params).fetchall()
-                        elapsed = time.perf_counter() - t0
-                    session.rollback()
-                timings.setdefault(label, {"off": [], "on": []})[arm].append(elapsed)
-    print(f"\n{same}/{len(captured)} captured statements keep their plan shape")
-    print("\n| insight | no RLS (s) | RLS (s) | RLS / no RLS |\n|---|---|---|---|")
-    for label, t in timings.items():
+                hooked = event.contains(engine, "before_cursor_execute", _before_cursor_execute)
+                if arm == "off" and hooked:
+                    event.remove(engine, "before_cursor_execute", _before_cursor_execute)
+                if arm == "on" and not hooked:
+                    event.listen(engine, "before_cursor_execute", _before_cursor_execute)
+                with app.app_context(), tenant_scope(org, a.project_id):
+                    t0 = time.perf_counter()
+                    run_query(query, ctx)
+                    t[arm].append(time.perf_counter() - t0)
+                    get_session().rollback()
         off, on = statistics.median(t["off"]), statistics.median(t["on"])
-        print(f"| {label} | {off:.3f} | {on:.3f} | {on / off:.2f} |")
+        print(f"| {label} | {off:.3f} | {on:.3f} | {on / off:.2f} |", flush=True)
     print(f"\n(at {datetime.now().isoformat(timespec='seconds')})")
 
 

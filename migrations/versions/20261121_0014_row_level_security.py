@@ -1,8 +1,9 @@
 """row-level security on tenant-owned tables (defence in depth, tenancy.md point 6)
 
-A NOLOGIN role `burrow_tenant` is subject to the policies; the app switches to it with a
-transaction-local `set_config('role', ...)` whenever a tenant scope is active (app.tenancy),
-together with `burrow.organization_id` / `burrow.project_id`. The connecting role (owner or
+Two NOLOGIN roles are subject to the policies: `burrow_tenant` (a project in scope) and
+`burrow_tenant_org` (an organization only). The app switches to one with a transaction-local
+`set_config('role', ...)` whenever a tenant scope is active (app.tenancy), together with
+`burrow.organization_id` / `burrow.project_id`. The connecting role (owner or
 superuser) bypasses RLS, so unscoped work and the previous release are unaffected.
 See docs/row-level-security.md. Postgres only: SQLite has no RLS.
 
@@ -20,7 +21,7 @@ down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-ROLE = "burrow_tenant"
+ROLES = ("burrow_tenant", "burrow_tenant_org")
 POLICY = "tenant_isolation"
 
 # Frozen copies of the OrganizationOwned / ProjectOwned tables at this revision;
@@ -71,32 +72,33 @@ PROJECT_TABLES = (
     "sharing_configurations",
 )
 
-# The scope as the policies see it. Inlined (simple STABLE SQL), so `organization_id =
-# burrow_rls_organization()` is an ordinary index condition. An absent or empty setting is
-# NULL: nothing matches, the policies fail closed.
+# The scope as the policies see it: simple STABLE SQL functions, inlined by the planner. An
+# absent or empty setting is NULL: nothing matches, the policies fail closed.
+# With a project in scope the project tables' policy is a plain equality: next to the query's
+# own `project_id = <id>` the planner merges both into one equivalence class, keeps the
+# index condition on the constant (exact row estimates, same plans as without RLS) and checks
+# the setting once per statement (a one-time filter). An `= ANY (<computed list>)` there would
+# be estimated as an unknown list and shrink the estimates by up to the number of projects.
 FUNCTIONS = """
 CREATE FUNCTION burrow_rls_organization() RETURNS uuid
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$ SELECT NULLIF(current_setting('burrow.organization_id', true), '')::uuid $$;
 
--- The projects in scope: the scoped project, or every project of the scoped organization.
--- Policies call it as a scalar subquery, so it runs once per statement (an InitPlan) and
--- `project_id = ANY (...)` is an index condition.
-CREATE FUNCTION burrow_rls_projects() RETURNS integer[]
+CREATE FUNCTION burrow_rls_project() RETURNS integer
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-  SELECT CASE
-    WHEN NULLIF(current_setting('burrow.project_id', true), '') IS NOT NULL
-      THEN ARRAY[current_setting('burrow.project_id', true)::integer]
-    ELSE ARRAY(SELECT id FROM projects WHERE organization_id = burrow_rls_organization())
-  END
-$$;
+AS $$ SELECT NULLIF(current_setting('burrow.project_id', true), '')::integer $$;
 
-REVOKE ALL ON FUNCTION burrow_rls_organization() FROM PUBLIC;
-REVOKE ALL ON FUNCTION burrow_rls_projects() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION burrow_rls_organization() TO burrow_tenant;
-GRANT EXECUTE ON FUNCTION burrow_rls_projects() TO burrow_tenant;
+-- Organization-only scope: the organization's projects. Policies call it as a scalar
+-- subquery, so it runs once per statement (an InitPlan), not per row.
+CREATE FUNCTION burrow_rls_organization_projects() RETURNS integer[]
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT ARRAY(SELECT id FROM projects WHERE organization_id = burrow_rls_organization()) $$;
 """
+FUNCTION_NAMES = (
+    "burrow_rls_organization()",
+    "burrow_rls_project()",
+    "burrow_rls_organization_projects()",
+)
 
 
 def _postgres() -> bool:
@@ -106,45 +108,54 @@ def _postgres() -> bool:
 def upgrade() -> None:
     if not _postgres():
         return
-    # Roles are cluster-wide: another database of the cluster may have created it already.
-    op.execute(
-        """
-        DO $$
-        BEGIN
-          IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'burrow_tenant') THEN
-            CREATE ROLE burrow_tenant NOLOGIN NOINHERIT NOBYPASSRLS;
-          END IF;
-          -- The app's role must be a member to switch to it (superusers always are). In the
-          -- cloud the RDS master user creates and grants it (docs/operations.md, step 5).
-          IF NOT pg_has_role(current_user, 'burrow_tenant', 'MEMBER') THEN
-            EXECUTE format('GRANT burrow_tenant TO %I', current_user);
-          END IF;
-        END $$
-        """
-    )
-    op.execute(f"GRANT USAGE ON SCHEMA public TO {ROLE}")
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {ROLE}")
-    op.execute(f"REVOKE ALL ON alembic_version FROM {ROLE}")
-    op.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {ROLE}")
-    # Tables of later migrations (created by the same migrating role) get the same grants.
-    op.execute(
-        "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {ROLE}"
-    )
-    op.execute(
-        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {ROLE}"
-    )
+    for role in ROLES:
+        # Roles are cluster-wide: another database of the cluster may have created it already.
+        # The app's role must be a member to switch to it (superusers always are); in the
+        # cloud the RDS master user creates and grants them (docs/operations.md, step 5).
+        op.execute(
+            f"""
+            DO $$
+            BEGIN
+              IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
+                CREATE ROLE {role} NOLOGIN NOINHERIT NOBYPASSRLS;
+              END IF;
+              IF NOT pg_has_role(current_user, '{role}', 'MEMBER') THEN
+                EXECUTE format('GRANT {role} TO %I', current_user);
+              END IF;
+            END $$
+            """  # noqa: S608 - constants
+        )
+        op.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+        op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+        op.execute(f"REVOKE ALL ON alembic_version FROM {role}")
+        op.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}")
+        # Tables of later migrations (created by the same migrating role) get the same grants.
+        op.execute(
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}"
+        )
+        op.execute(
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+            f"GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {role}"
+        )
     op.execute(FUNCTIONS)
+    for name in FUNCTION_NAMES:
+        op.execute(f"REVOKE ALL ON FUNCTION {name} FROM PUBLIC")
+        op.execute(f"GRANT EXECUTE ON FUNCTION {name} TO {', '.join(ROLES)}")
+    org = "organization_id = burrow_rls_organization()"
     for table in ORGANIZATION_TABLES:
-        _protect(table, "organization_id = burrow_rls_organization()")
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        _policy(table, ", ".join(ROLES), org)
+    in_org = "project_id = ANY ((SELECT burrow_rls_organization_projects())::integer[])"
     for table in PROJECT_TABLES:
-        _protect(table, "project_id = ANY ((SELECT burrow_rls_projects())::integer[])")
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        _policy(table, "burrow_tenant", "project_id = burrow_rls_project()")
+        _policy(table, "burrow_tenant_org", in_org, suffix="_org")
 
 
-def _protect(table: str, predicate: str) -> None:
-    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+def _policy(table: str, roles: str, predicate: str, suffix: str = "") -> None:
     op.execute(
-        f"CREATE POLICY {POLICY} ON {table} AS PERMISSIVE FOR ALL TO {ROLE} "
+        f"CREATE POLICY {POLICY}{suffix} ON {table} AS PERMISSIVE FOR ALL TO {roles} "
         f"USING ({predicate}) WITH CHECK ({predicate})"
     )
 
@@ -154,28 +165,30 @@ def downgrade() -> None:
         return
     for table in ORGANIZATION_TABLES + PROJECT_TABLES:
         op.execute(f"DROP POLICY IF EXISTS {POLICY} ON {table}")
+        op.execute(f"DROP POLICY IF EXISTS {POLICY}_org ON {table}")
         op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
-    op.execute("DROP FUNCTION IF EXISTS burrow_rls_projects()")
-    op.execute("DROP FUNCTION IF EXISTS burrow_rls_organization()")
-    op.execute(
-        "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
-        f"REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM {ROLE}"
-    )
-    op.execute(
-        "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
-        f"REVOKE USAGE, SELECT, UPDATE ON SEQUENCES FROM {ROLE}"
-    )
-    op.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {ROLE}")
-    op.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {ROLE}")
-    op.execute(f"REVOKE ALL ON SCHEMA public FROM {ROLE}")
-    # The role is cluster-wide: keep it while another database still grants it anything.
-    op.execute(
-        f"""
-        DO $$
-        BEGIN
-          DROP ROLE {ROLE};
-        EXCEPTION WHEN dependent_objects_still_exist OR insufficient_privilege THEN
-          RAISE NOTICE 'role {ROLE} kept: still used elsewhere in the cluster';
-        END $$
-        """
-    )
+    for name in FUNCTION_NAMES:
+        op.execute(f"DROP FUNCTION IF EXISTS {name}")
+    for role in ROLES:
+        op.execute(
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+            f"REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM {role}"
+        )
+        op.execute(
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+            f"REVOKE USAGE, SELECT, UPDATE ON SEQUENCES FROM {role}"
+        )
+        op.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}")
+        op.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role}")
+        op.execute(f"REVOKE ALL ON SCHEMA public FROM {role}")
+        # The role is cluster-wide: keep it while another database still grants it anything.
+        op.execute(
+            f"""
+            DO $$
+            BEGIN
+              DROP ROLE {role};
+            EXCEPTION WHEN dependent_objects_still_exist OR insufficient_privilege THEN
+              RAISE NOTICE 'role {role} kept: still used elsewhere in the cluster';
+            END $$
+            """
+        )
