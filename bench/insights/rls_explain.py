@@ -142,7 +142,7 @@ def run(url: str, args: argparse.Namespace) -> None:  # noqa: C901 - a linear sc
         ok = _shape(plans["off"]) == _shape(plans["on"])
         same += ok
         print(f"\n== {label}: plan shape {'identical' if ok else 'DIFFERENT'}")
-        rls_seen = any("InitPlan" in line for line in plans["on"])
+        rls_seen = any("current_setting" in line or "burrow_rls" in line for line in plans["on"])
         print(f"   (the RLS predicate {'is' if rls_seen else 'is NOT'} in the plan)")
         if not ok or label.startswith("trends DAU"):
             print("-- without RLS:\n" + "\n".join(plans["off"]))
