@@ -12,6 +12,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from app.tenancy import install_rls
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -71,7 +73,10 @@ class Database:
 
 
 def make_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets foreign keys and WAL so the embedded default behaves."""
+    """Create the engine; SQLite gets foreign keys and WAL so the embedded default behaves.
+
+    On Postgres, statements inside a tenant scope run under row-level security (app.tenancy).
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -79,7 +84,9 @@ def make_engine(url: str) -> Engine:
     url = url.replace("postgres://", "postgresql+psycopg://", 1)
     if url.startswith("postgresql://"):
         url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    install_rls(engine)  # tenant scopes are enforced by Postgres row-level security too
+    return engine
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

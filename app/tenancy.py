@@ -3,6 +3,12 @@
 A scope is entered once per request (after the principal's access is checked) or per
 job. Queries touching tenant-owned models without a scope fail closed. `unscoped()` is
 the one escape hatch for code that must cross tenants; grep for it.
+
+On Postgres the scope is also enforced by the database (row-level security, migration
+0016, docs/row-level-security.md): while a scope is active, every statement runs as the
+`burrow_tenant` role (`burrow_tenant_org` for an organization-only scope) with the scope in
+transaction-local settings, so raw SQL that forgets its tenant filter still sees only the
+tenant's rows.
 """
 
 from __future__ import annotations
@@ -15,7 +21,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import ForeignKey, Table, event
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -39,6 +47,7 @@ class TenantScope:
 
 _scope: ContextVar[TenantScope | None] = ContextVar("burrow_tenant_scope", default=None)
 _unscoped: ContextVar[bool] = ContextVar("burrow_unscoped", default=False)
+_rls_exempt: ContextVar[bool] = ContextVar("burrow_rls_exempt", default=False)
 
 
 class OrganizationOwned:
@@ -231,3 +240,105 @@ def install_guard() -> None:
         event.listen(Session, "do_orm_execute", _guard)
         event.listen(Session, "before_attach", _stamp_on_attach)
         event.listen(Session, "before_flush", _check_new_rows)
+
+
+# --- Row-level security (Postgres) -------------------------------------------------------
+
+RLS_ROLE = "burrow_tenant"  # a project in scope
+RLS_ORG_ROLE = "burrow_tenant_org"  # an organization only: its projects' rows
+_RLS_APPLIED = "burrow_rls_applied"  # key in the DBAPI connection's info: what is in effect
+_RLS_READY = "burrow_rls_ready"  # key in the DBAPI connection's info: migration 0016 ran
+_RLS_UNKNOWN = ("?", "?", "?")  # after a savepoint rollback: never equal to a real state
+_RLS_SET = (
+    "SELECT set_config('role', %s, true), set_config('burrow.organization_id', %s, true),"
+    " set_config('burrow.project_id', %s, true)"
+)
+
+
+def _rls_target() -> tuple[str, str, str] | None:
+    """The (role, organization, project) the database should enforce now; None: no RLS."""
+    scope = _scope.get()
+    if scope is None or _unscoped.get() or _rls_exempt.get():
+        return None
+    if scope.project_id is None:
+        return RLS_ORG_ROLE, str(scope.organization_id), ""
+    return RLS_ROLE, str(scope.organization_id), str(scope.project_id)
+
+
+def _sync_rls(conn: Connection, dbapi_conn: Any) -> None:
+    """Put the transaction in the current scope's RLS state if it is not there already.
+
+    The settings are transaction-local (`set_config(..., true)`), so they end with the
+    transaction; an idle connection (no transaction open) therefore has none in effect.
+    Costs one round trip only when the state changes (normally once per transaction).
+    """
+    if not conn.info.get(_RLS_READY) or dbapi_conn.autocommit:
+        # A schema before 0016; or no transaction to hold transaction-local settings (the
+        # /flags person lookup connection, which names its project itself): sending them
+        # would cost a round trip per statement and enforce nothing.
+        return
+    target = _rls_target()
+    if dbapi_conn.info.transaction_status == TransactionStatus.IDLE:
+        applied = None
+    else:
+        applied = conn.info.get(_RLS_APPLIED)
+    if applied == target:
+        return
+    dbapi_conn.execute(_RLS_SET, target or ("none", "", ""))
+    conn.info[_RLS_APPLIED] = target
+
+
+def _before_cursor_execute(
+    conn: Connection,
+    cursor: Any,
+    statement: str,
+    _parameters: Any,
+    _context: Any,
+    _executemany: bool,
+) -> None:
+    if statement.startswith("ROLLBACK TO SAVEPOINT"):
+        # It undoes settings made inside the savepoint: re-apply before the next statement.
+        conn.info[_RLS_APPLIED] = _RLS_UNKNOWN
+        return
+    _sync_rls(conn, cursor.connection)
+
+
+def _detect_rls(dbapi_conn: Any, record: Any) -> None:
+    """Per new connection: is the schema at migration 0016 or later (policies, role grants)?
+
+    Before it (an older database, or a test that migrates step by step) the role switch would
+    only fail on missing grants, and there are no policies to enforce, so it is skipped.
+    """
+    row = dbapi_conn.execute(
+        "SELECT to_regprocedure('burrow_rls_organization_projects()') IS NOT NULL"
+    )
+    record.info[_RLS_READY] = bool(row.fetchone()[0])
+    dbapi_conn.rollback()
+
+
+def install_rls(engine: Engine) -> None:
+    """Enforce tenant scopes with Postgres row-level security on this engine (idempotent)."""
+    if engine.dialect.name != "postgresql":
+        return  # SQLite has no RLS; the ORM guard is the only layer there
+    if not event.contains(engine, "before_cursor_execute", _before_cursor_execute):
+        event.listen(engine, "connect", _detect_rls)
+        event.listen(engine, "before_cursor_execute", _before_cursor_execute)
+
+
+@contextmanager
+def rls_exempt(session: Session) -> Iterator[None]:
+    """Run the block without the RLS role, for statements Postgres refuses under RLS.
+
+    Only for writes whose tenant is fixed by the caller (ingestion's COPY FROM into
+    `events`: every row carries the chunk's project id). The ORM guard still applies.
+    Raw DBAPI cursors inside the block see the connecting role, so the state is applied
+    now rather than at the next SQLAlchemy statement.
+    """
+    token = _rls_exempt.set(True)
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            conn = session.connection()
+            _sync_rls(conn, conn.connection.driver_connection)
+        yield
+    finally:
+        _rls_exempt.reset(token)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.db import get_session
 from app.events.models import Event
+from app.tenancy import rls_exempt
 
 EVENT_COLUMNS = (
     "uuid",
@@ -106,7 +107,10 @@ class SqlEventStore:
         """
         raw = self.session.connection().connection.driver_connection
         assert raw is not None
-        with raw.cursor() as cur:
+        # Postgres refuses COPY FROM into a table under row-level security. The rows are
+        # built by ingestion for one project (their project_id comes from the queue
+        # message, not from a query), so the write runs as the connecting role.
+        with rls_exempt(self.session), raw.cursor() as cur:
             cur.execute("SAVEPOINT events_copy")
             try:
                 self._copy(cur, "events", rows)

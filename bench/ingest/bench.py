@@ -8,6 +8,9 @@ keep-alive HTTP clients (threads spread over --procs processes). Prints accepted
 and p50/p99 latency. Then one ingest worker (this process) drains the queue into Postgres
 (persons, definitions, events) and the same rows are COPYed into an identical table, giving
 the worker/COPY ratio.
+
+`--worker-only 20000 --rls-ab 6` instead alternates the worker with and without Postgres
+row-level security (6 rounds per arm, 20,000 fresh events each) and prints the ratio.
 """
 
 from __future__ import annotations
@@ -304,6 +307,42 @@ def queue_directly(app: Any, token: str, events: int) -> None:
         queue.push_raw(app.extensions["redis"], messages)
 
 
+def run_rls_ab(app: Any, token: str, pid: int, events: int, rounds: int) -> None:
+    """Worker throughput with and without row-level security, alternating in one run.
+
+    "off" removes the engine hook (the code path before RLS existed); "on" is the default.
+    Each round queues EVENTS fresh events per arm; the order alternates between rounds.
+    """
+    from sqlalchemy import event
+
+    from app.tenancy import _before_cursor_execute
+
+    engine = app.extensions["db"].engine
+    queue_directly(app, token, events)  # warm-up: creates the 5,000 persons, not counted
+    run_worker(app, pid)
+    rates: dict[str, list[float]] = {"on": [], "off": []}
+    for i in range(rounds):
+        for arm in ("on", "off") if i % 2 == 0 else ("off", "on"):
+            hooked = event.contains(engine, "before_cursor_execute", _before_cursor_execute)
+            if arm == "off" and hooked:
+                event.remove(engine, "before_cursor_execute", _before_cursor_execute)
+            if arm == "on" and not hooked:
+                event.listen(engine, "before_cursor_execute", _before_cursor_execute)
+            queue_directly(app, token, events)
+            result = run_worker(app, pid)
+            rates[arm].append(result["events_per_s"])
+            print(f"round {i} rls={arm}: {result['events_per_s']:.0f} events/s")
+    on, off = statistics.median(rates["on"]), statistics.median(rates["off"])
+    print(f"median events/s: rls on {on:.0f}, rls off {off:.0f}, on/off ratio {on / off:.3f}")
+    # Neighbouring runs share the machine's load: the per-round ratio is the steadier figure.
+    paired = [a / b for a, b in zip(rates["on"], rates["off"], strict=True)]
+    print(
+        f"per-round on/off ratios: median {statistics.median(paired):.3f}, "
+        f"geometric mean {statistics.geometric_mean(paired):.3f}, "
+        f"range {min(paired):.2f}-{max(paired):.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=15)
@@ -323,9 +362,19 @@ def main() -> None:
         metavar="EVENTS",
         help="skip capture: queue EVENTS events directly, then measure the worker and COPY",
     )
+    parser.add_argument(
+        "--rls-ab",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="with --worker-only: alternate the worker with and without row-level security",
+    )
     args = parser.parse_args()
     with servers() as (db, redis):
         app, token, pid = setup(db, redis, args)
+        if args.rls_ab:
+            run_rls_ab(app, token, pid, args.worker_only or 20_000, args.rls_ab)
+            return
         if args.worker_only:
             queue_directly(app, token, args.worker_only)
         else:
