@@ -61,22 +61,18 @@ def furthest_steps(
         f"(CASE WHEN {cond} THEN {1 << j} ELSE 0 END)" for j, cond in enumerate(conditions)
     )
     scan.columns.append(f"({mask}) AS m")
-    rows = execute(_sql(scan.sql(order=False), n, scan.bind(float(cfg.window))), scan.params)
+    rows: Sequence[Any] = execute(
+        _sql(scan.sql(order=False), n, scan.bind(float(cfg.window))), scan.params
+    )
     out: list[ActorResult] = []
     tied: list[Any] = []
     for row in rows:
-        values: tuple[Any, ...] = tuple(row)
-        if values[1]:
-            tied.append(values[0])
+        if row[1]:
+            tied.append(row[0])
             continue
-        firsts = values[2:]  # per step k: the chain of the first attempt reaching k
-        for k in range(n, 0, -1):
-            start = k * (k - 1) // 2
-            if firsts[start] is not None:
-                chain: list[float] = list(firsts[start : start + k])
-                diffs = [b - a for a, b in zip(chain, chain[1:], strict=False)]
-                out.append(ActorResult(k - 1, "", diffs, chain))
-                break
+        k = row[2]
+        # the chain c1..cn, then its differences d1..d(n-1) (float8, as Python subtracts)
+        out.append(ActorResult(k - 1, "", list(row[3 + n : 2 + n + k]), list(row[3 : 3 + k])))
     return out, tied
 
 
@@ -120,6 +116,24 @@ def _sql(inner: str, n: int, window: str) -> str:
         if k == 2:
             carried.append("pts")
         carried += [_e(k, j) for j in range(1, k + 1)]
-    firsts = ", ".join(f"min({_e(k, j)})" for k in range(1, n + 1) for j in range(1, k + 1))
+    firsts = ", ".join(
+        f"min({_e(k, j)}) AS f{k}_{j}" for k in range(1, n + 1) for j in range(1, k + 1)
+    )
     tie = "COALESCE(bool_or(ts = pts), FALSE)" if n >= 2 else "FALSE"
-    return f"SELECT actor, {tie}, {firsts} FROM ({sql}) z GROUP BY actor"
+    grouped = f"SELECT actor, {tie} AS tie, {firsts} FROM ({sql}) z GROUP BY actor"
+    # Per actor only what the result needs: the highest step reached and the chain of the
+    # first attempt to reach it (element j of that chain is the first non-null f{k}_{j} from
+    # the top step down, as higher steps than the one reached are NULL). The actor itself
+    # only for tied ones; actors without a step-1 event never entered and are left out.
+    top = " ".join(f"WHEN f{k}_1 IS NOT NULL THEN {k}" for k in range(n, 1, -1))
+    step = f"CASE {top} ELSE 1 END" if n > 1 else "1"
+    chain = ", ".join(
+        f"COALESCE({', '.join(f'f{k}_{j}' for k in range(n, j - 1, -1))}) AS c{j}"
+        for j in range(1, n + 1)
+    )
+    diffs = "".join(f", c{j + 1} - c{j}" for j in range(1, n))
+    return (
+        f"SELECT a, tie, k, {', '.join(f'c{j}' for j in range(1, n + 1))}{diffs} FROM ("
+        f"SELECT CASE WHEN tie THEN actor END AS a, tie, {step} AS k, {chain} "
+        f"FROM ({grouped}) g WHERE tie OR f1_1 IS NOT NULL) c"
+    )
