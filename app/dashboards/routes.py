@@ -13,8 +13,8 @@ from app.dashboards.schemas import DashboardCreate, DashboardRead, DashboardUpda
 from app.db import get_session
 from app.errors import ValidationError
 from app.http import api_scope, doc, paginate, parse
-from app.insights import sharing
-from app.insights.schemas import InsightRead, SharingRead, SharingUpdate
+from app.insights.schemas import InsightRead
+from app.insights.sharing_routes import add_sharing_routes
 from app.query.context import project_context
 
 bp = Blueprint("dashboards", __name__)
@@ -130,36 +130,12 @@ def delete_dashboard(project_id: int, dashboard_id: int) -> Response:
     return Response(status=204)
 
 
-def _sharing_json(dashboard_id: int, enabled: bool | None = None, rotate: bool = False) -> Response:
-    config = sharing.configure(
-        service.get_dashboard(dashboard_id),
-        enabled=enabled,
-        rotate=rotate,
-        organization_id=g.project.organization_id,
-    )
-    get_session().commit()
-    return jsonify(SharingRead.of(config).model_dump(mode="json"))
-
-
-@bp.get(BASE + "<int:dashboard_id>/sharing/")
-@api_scope("dashboard")
-@doc(response_model=SharingRead, tag="dashboards")
-def get_sharing(project_id: int, dashboard_id: int) -> Response:
-    """The dashboard's public link settings (created disabled on first read)."""
-    return _sharing_json(dashboard_id)
-
-
-@bp.patch(BASE + "<int:dashboard_id>/sharing/")
-@api_scope("dashboard")
-@doc(request_model=SharingUpdate, response_model=SharingRead, tag="dashboards")
-def update_sharing(project_id: int, dashboard_id: int) -> Response:
-    """Turn the public link on (needs dashboard_sharing) or off."""
-    return _sharing_json(dashboard_id, enabled=parse(SharingUpdate).enabled)
-
-
-@bp.post(BASE + "<int:dashboard_id>/sharing/refresh/")
-@api_scope("dashboard")
-@doc(response_model=SharingRead, tag="dashboards")
-def rotate_sharing(project_id: int, dashboard_id: int) -> Response:
-    """Replace the access token: the previous link stops working."""
-    return _sharing_json(dashboard_id, rotate=True)
+add_sharing_routes(
+    bp,
+    BASE,
+    id_arg="dashboard_id",
+    scope="dashboard",
+    tag="dashboards",
+    noun="dashboard",
+    load=service.get_dashboard,
+)

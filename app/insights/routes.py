@@ -8,15 +8,14 @@ from app.access import current_principal
 from app.db import get_session
 from app.errors import ValidationError
 from app.http import api_scope, doc, paginate, parse
-from app.insights import service, sharing
+from app.insights import service
 from app.insights.models import Insight
 from app.insights.schemas import (
     InsightCreate,
     InsightRead,
     InsightUpdate,
-    SharingRead,
-    SharingUpdate,
 )
+from app.insights.sharing_routes import add_sharing_routes
 from app.query.base import QueryError
 from app.query.context import project_context
 from app.query.execution import normalise_mode
@@ -109,36 +108,12 @@ def delete_insight(project_id: int, insight_id: int) -> Response:
     return Response(status=204)
 
 
-def _sharing_json(insight_id: int, enabled: bool | None = None, rotate: bool = False) -> Response:
-    config = sharing.configure(
-        service.get_insight(insight_id),
-        enabled=enabled,
-        rotate=rotate,
-        organization_id=g.project.organization_id,
-    )
-    get_session().commit()
-    return jsonify(SharingRead.of(config).model_dump(mode="json"))
-
-
-@bp.get(BASE + "<int:insight_id>/sharing/")
-@api_scope("insight")
-@doc(response_model=SharingRead, tag="insights")
-def get_sharing(project_id: int, insight_id: int) -> Response:
-    """The insight's public link settings (created disabled on first read)."""
-    return _sharing_json(insight_id)
-
-
-@bp.patch(BASE + "<int:insight_id>/sharing/")
-@api_scope("insight")
-@doc(request_model=SharingUpdate, response_model=SharingRead, tag="insights")
-def update_sharing(project_id: int, insight_id: int) -> Response:
-    """Turn the public link on (needs dashboard_sharing) or off."""
-    return _sharing_json(insight_id, enabled=parse(SharingUpdate).enabled)
-
-
-@bp.post(BASE + "<int:insight_id>/sharing/refresh/")
-@api_scope("insight")
-@doc(response_model=SharingRead, tag="insights")
-def rotate_sharing(project_id: int, insight_id: int) -> Response:
-    """Replace the access token: the previous link stops working."""
-    return _sharing_json(insight_id, rotate=True)
+add_sharing_routes(
+    bp,
+    BASE,
+    id_arg="insight_id",
+    scope="insight",
+    tag="insights",
+    noun="insight",
+    load=service.get_insight,
+)
