@@ -57,7 +57,8 @@ def furthest_steps(
     scan: Scan, cfg: Settings, conditions: Sequence[str]
 ) -> tuple[list[ActorResult], list[Any]]:
     """ActorResults (breakdown value "") of the actors that entered the funnel, and the
-    actors left to the state machine (events at one instant)."""
+    actors left to the state machine (events at one instant). Actors that stopped at step 1
+    share one result without times (step_results needs only the step and the timings)."""
     no_jit()
     # Let Postgres sort in parallel workers and merge (Gather Merge): the default transfer
     # cost per row (0.1) rules it out for these narrow rows, and the sort is a third of the
@@ -78,6 +79,9 @@ def furthest_steps(
             tied.append(row[0])
             continue
         k = row[2]
+        if k == 1:  # the actors that stopped at step 1, as one count (no times carried)
+            out += [ActorResult(0, "", [], [])] * row[-1]
+            continue
         # the chain c1..cn, then its differences d1..d(n-1) (float8, as Python subtracts)
         out.append(ActorResult(k - 1, "", list(row[3 + n : 2 + n + k]), list(row[3 : 3 + k])))
     return out, tied
@@ -139,8 +143,12 @@ def _sql(inner: str, n: int, window: str) -> str:
         for j in range(1, n + 1)
     )
     diffs = "".join(f", c{j + 1} - c{j}" for j in range(1, n))
+    chain_cols = ", ".join(f"c{j}" for j in range(1, n + 1))
+    nulls = ", NULL" * (2 * n - 1)
+    # Actors that stopped at step 1 (most of them) only add to a count: one row for all.
     return (
-        f"SELECT a, tie, k, {', '.join(f'c{j}' for j in range(1, n + 1))}{diffs} FROM ("
-        f"SELECT CASE WHEN tie THEN actor END AS a, tie, {step} AS k, {chain} "
-        f"FROM ({grouped}) g WHERE tie OR f1_1 IS NOT NULL) c"
+        f"WITH c AS MATERIALIZED (SELECT CASE WHEN tie THEN actor END AS a, tie, {step} AS k, "
+        f"{chain} FROM ({grouped}) g WHERE tie OR f1_1 IS NOT NULL) "
+        f"SELECT a, tie, k, {chain_cols}{diffs}, 1 FROM c WHERE tie OR k > 1 "
+        f"UNION ALL SELECT NULL, FALSE, 1{nulls}, count(*) FROM c WHERE NOT tie AND k = 1"
     )

@@ -119,7 +119,9 @@ def _per_actor(data: Data, query: dict[str, Any], fast: bool) -> tuple[Counter[A
             for events, vals in actor_events(scan, conditions, bd, thin="none")
             for r in actor_results(cfg, events, vals)
         ]
-    keys = Counter((r.step, tuple(r.timings), tuple(r.times)) for r in results)
+    # times of actors that stopped at step 1 are not carried by the fast path (no output
+    # uses them); every other field is compared
+    keys = Counter((r.step, tuple(r.timings), tuple(r.times) if r.step else ()) for r in results)
     return keys, len(tied)
 
 
