@@ -114,9 +114,10 @@ def delete_dashboard(dashboard: Dashboard) -> None:
 
 def _tile_mode(query: dict[str, Any], ctx: QueryContext, refresh: str | None) -> str:
     """Cached tiles by default (stale or missing ones are enqueued); forced refreshes
-    are honoured only after next_allowed_client_refresh."""
-    if refresh == "force_cache":
-        return "force_cache"
+    are honoured only after next_allowed_client_refresh. `blocking` (fresh cache, else
+    compute now) is for internal callers such as scheduled reports."""
+    if refresh in ("force_cache", "blocking"):
+        return refresh
     if refresh not in FORCED:
         return "async"
     entry = cache.get(cache.cache_key(query, ctx))

@@ -60,7 +60,8 @@ def furthest_steps(
     actors left to the state machine (events at one instant). Actors that stopped at step 1
     share one result without times (step_results needs only the step and the timings)."""
     no_jit()
-    # Let Postgres sort in parallel workers and merge (Gather Merge): the default transfer
+    # For the rest of this transaction (this statement, then the tied actors' rescan):
+    # let Postgres sort in parallel workers and merge (Gather Merge): the default transfer
     # cost per row (0.1) rules it out for these narrow rows, and the sort is a third of the
     # statement (1.64 s -> 1.39 s on 1M events, 2 cores; bench/RESULTS.md).
     get_session().execute(text("SET LOCAL parallel_tuple_cost = 0.01"))

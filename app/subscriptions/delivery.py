@@ -12,9 +12,7 @@ from typing import Any
 from flask import current_app
 
 from app.dashboards import service as dashboards
-from app.dashboards.filters import apply_dashboard_filters
-from app.db import get_session
-from app.insights.models import Insight
+from app.insights import service as insights
 from app.mail import send_mail
 from app.query.base import QueryError
 from app.query.context import project_context
@@ -59,41 +57,42 @@ def headline(results: Any) -> list[str]:
     return lines
 
 
-def _result(query: dict[str, Any], project_id: int, organization_id: uuid.UUID) -> list[str]:
-    try:
-        body = execute_query(
-            query, project_context(project_id), mode="blocking", organization_id=organization_id
-        ).body
-    except QueryError as exc:
-        return [f"(this insight could not be calculated: {exc})"]
-    return headline(body.get("results"))
+def _lines(body: dict[str, Any] | None) -> list[str]:
+    if body is not None and body.get("error"):
+        return [f"(this insight could not be calculated: {body['error']})"]
+    return headline((body or {}).get("results"))
 
 
 def compose(sub: Subscription, organization_id: uuid.UUID) -> tuple[str, str]:
     """(subject, body) of the report, with fresh results (blocking on a cache miss)."""
     site = current_app.config["BURROW"].SITE_URL.rstrip("/")
     pid = sub.project_id
+    ctx = project_context(pid)
     lines: list[str] = []
     if sub.insight_id is not None:
-        insight = get_session().get(Insight, sub.insight_id)
-        if insight is None or insight.deleted:
-            raise LookupError("the insight is gone")
+        insight = insights.get_insight(sub.insight_id)
         name = insight.name or "Untitled insight"
-        lines += _result(insight.query, pid, organization_id)
+        try:
+            body: dict[str, Any] | None = execute_query(
+                insight.query, ctx, mode="blocking", organization_id=organization_id
+            ).body
+        except QueryError as exc:
+            body = {"error": str(exc)}
+        lines += _lines(body)
         link = f"{site}/project/{pid}/insights/{insight.short_id}"
     else:
         dashboard = dashboards.get_dashboard(int(sub.dashboard_id or 0))
         name = dashboard.name or "Untitled dashboard"
-        for tile in dashboards.tiles_of(dashboard):
-            tile_insight = get_session().get(Insight, tile.insight_id) if tile.insight_id else None
-            if tile_insight is None or tile_insight.deleted:
-                continue
-            query = apply_dashboard_filters(tile_insight.query, dashboard.filters)
-            lines.append(f"\n{tile_insight.name or 'Untitled insight'}")
-            lines += [f"  {line}" for line in _result(query, pid, organization_id)]
+        tiles = dashboards.tile_results(
+            dashboard, ctx=ctx, refresh="blocking", organization_id=organization_id
+        )
+        for _tile, tile_insight, _query, body in tiles:
+            if tile_insight is not None:
+                lines.append(f"\n{tile_insight.name or 'Untitled insight'}")
+                lines += [f"  {line}" for line in _lines(body)]
         link = f"{site}/project/{pid}/dashboard/{dashboard.id}"
     subject = f"{sub.title or name}: your scheduled report"
-    body = "\n".join(
+    message = "\n".join(
         [
             name,
             "",
@@ -105,7 +104,7 @@ def compose(sub: Subscription, organization_id: uuid.UUID) -> tuple[str, str]:
             f"{site}/project/{pid}/subscriptions/{sub.id}",
         ]
     )
-    return subject, body
+    return subject, message
 
 
 def deliver(sub: Subscription, organization_id: uuid.UUID) -> int:

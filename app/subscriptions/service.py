@@ -61,6 +61,7 @@ _email = TypeAdapter(EmailStr)
 def recipients(target_value: str) -> list[str]:
     """The comma-separated addresses, validated and de-duplicated (order kept)."""
     out: list[str] = []
+    seen: set[str] = set()
     for raw in target_value.split(","):
         address = raw.strip()
         if not address:
@@ -71,7 +72,8 @@ def recipients(target_value: str) -> list[str]:
             raise ValidationError(
                 f"'{address}' is not an e-mail address.", attr="target_value"
             ) from exc
-        if address.lower() not in {a.lower() for a in out}:
+        if address.lower() not in seen:
+            seen.add(address.lower())
             out.append(address)
     if not out:
         raise ValidationError("Give at least one e-mail address.", attr="target_value")
